@@ -1,0 +1,451 @@
+"""The estimator layer shared by the classifier and the regressor.
+
+It owns parameter validation, data validation and the fit bookkeeping; the
+maths lives in ``_network`` and the loops in ``_solvers``.
+"""
+
+import copy
+import warnings
+from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._activations import ACTIVATIONS
+from ._network import DropoutKeys, Network, Workspace, loss_and_grad, predict_raw
+from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._params import ParamLayout
+from ._solvers import TrainingState, run_lbfgs, run_stochastic
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+SOLVERS = (*STOCHASTIC_SOLVERS, "lbfgs")
+
+
+@contextmanager
+def _restored_on_error(estimator):
+    """Put back the estimator's attributes if the block raises.
+
+    Fitting only rebinds attributes (``theta`` is trained on a copy), so a
+    shallow copy of ``__dict__`` is a complete snapshot.
+    """
+    snapshot = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(snapshot)
+        raise
+
+
+class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
+    """Base class of the MLP estimators; use the subclasses."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions(set(SOLVERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+
+    # -- subclass hooks -------------------------------------------------------
+
+    @abstractmethod
+    def _validate_data_and_targets(self, X, y, reset, incremental):
+        """Validate ``X, y``; return ``X``, 2-D float targets, the output activation."""
+
+    @abstractmethod
+    def _decode(self, output):
+        """Turn the network output into predictions."""
+
+    @abstractmethod
+    def _validation_labels(self, y_rows):
+        """Return the targets that the validation score compares predictions to."""
+
+    @abstractmethod
+    def _stratification(self, Y):
+        """Return labels to stratify the early-stopping split on, or None."""
+
+    @staticmethod
+    @abstractmethod
+    def _validation_metric(y_true, y_pred, sample_weight=None):
+        """Score predictions on the early-stopping validation set."""
+
+    # -- weights as per-layer views into the flat vector ----------------------
+
+    @property
+    def coefs_(self):
+        if not hasattr(self, "_theta"):
+            raise AttributeError("coefs_ is set by fit or by assignment")
+        return self._layout.unpack(self._theta)[0]
+
+    @coefs_.setter
+    def coefs_(self, coefs):
+        coefs = [np.asarray(c) for c in coefs]
+        units = [c.shape[0] for c in coefs[:1]] + [c.shape[1] for c in coefs]
+        layout = ParamLayout(units)
+        if getattr(self, "_layout", None) == layout:
+            intercepts = self.intercepts_
+        else:
+            intercepts = [np.zeros(n) for n in units[1:]]
+        if hasattr(self, "_theta"):
+            dtype = self._theta.dtype
+        else:
+            dtype = np.result_type(coefs[0].dtype, np.float32)
+        self._layout = layout
+        self._theta = layout.pack(coefs, intercepts, dtype)
+
+    @property
+    def intercepts_(self):
+        if not hasattr(self, "_theta"):
+            raise AttributeError("intercepts_ is set by fit or by assignment")
+        return self._layout.unpack(self._theta)[1]
+
+    @intercepts_.setter
+    def intercepts_(self, intercepts):
+        intercepts = [np.asarray(b) for b in intercepts]
+        if not hasattr(self, "_theta") or [b.shape for b in intercepts] != [
+            b.shape for b in self.intercepts_
+        ]:
+            raise ValueError(
+                "intercepts_ must match the shapes of coefs_: assign coefs_ first, "
+                "then one bias vector of length coefs_[i].shape[1] per layer."
+            )
+        for view, value in zip(self.intercepts_, intercepts):
+            view[...] = value
+
+    # -- fitting ---------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in
+            regression).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights; a weight of 2 counts a sample twice.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _check_partial_fit(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers "
+                f"{STOCHASTIC_SOLVERS}; solver={self.solver!r} is not stochastic."
+            )
+        return True
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if any(size <= 0 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return sizes
+
+    def _dropout_rates(self, n_hidden):
+        rates = np.atleast_1d(np.asarray(self.dropout, dtype=float))
+        if rates.ndim != 1 or (rates.size != 1 and rates.size != n_hidden):
+            raise ValueError(
+                f"dropout must be a float or have one rate per hidden layer "
+                f"({n_hidden}), got {self.dropout!r}."
+            )
+        if not np.all((rates >= 0) & (rates < 1)):
+            raise ValueError(f"dropout rates must be in [0, 1), got {self.dropout!r}.")
+        rates = np.broadcast_to(rates, n_hidden)
+        if self.solver == "lbfgs" and np.any(rates > 0):
+            raise ValueError(
+                f"dropout={self.dropout!r} makes the objective random, which "
+                "solver='lbfgs' cannot minimize: use solver='adam' or 'sgd', or "
+                "dropout=0."
+            )
+        return tuple(float(rate) for rate in rates)
+
+    def _fit(self, X, y, sample_weight, incremental):
+        with _restored_on_error(self):
+            self._fit_unguarded(X, y, sample_weight, incremental)
+        return self
+
+    def _fit_unguarded(self, X, y, sample_weight, incremental):
+        continuing = incremental or self.warm_start
+        reset = not (continuing and hasattr(self, "n_iter_"))
+        hidden = self._hidden_layer_sizes()
+        dropout = self._dropout_rates(len(hidden))
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+
+        X, Y, out_activation = self._validate_data_and_targets(X, y, reset, incremental)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+            if not sample_weight.sum() > 0:
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
+        layout = ParamLayout([X.shape[1], *hidden, Y.shape[1]])
+        network = Network(layout, self.activation, out_activation, self.alpha, dropout)
+        rng = check_random_state(self.random_state)
+
+        if continuing and hasattr(self, "_theta"):
+            if self._layout != layout:
+                raise ValueError(
+                    f"The network has layer sizes {self._layout.layer_units}, but the "
+                    f"data and hidden_layer_sizes need {layout.layer_units}."
+                )
+            theta = self._theta.astype(X.dtype, copy=True)
+        else:
+            theta = layout.init(rng, self.activation, X.dtype)
+
+        if self.solver == "lbfgs":
+            work = Workspace(network, X.shape[0], X.dtype)
+            n_iter, loss = run_lbfgs(
+                lambda th: loss_and_grad(th, X, Y, sample_weight, network, work),
+                theta,
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+                verbose=self.verbose,
+            )
+            self._check_finite(theta)
+            self.n_iter_, self.loss_, self.t_ = n_iter, loss, 0
+        else:
+            state = self._fit_stochastic(
+                theta, X, Y, sample_weight, network, rng, incremental, continuing, reset
+            )
+            self._check_finite(theta)
+            self._state = state
+            self.n_iter_, self.t_, self.loss_ = state.n_iter, state.t, state.loss
+            self.loss_curve_ = list(state.loss_curve)
+            if self.early_stopping:
+                self.validation_scores_ = list(state.validation_scores)
+                self.best_validation_score_ = state.best_validation_score
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = state.best_loss
+                self.validation_scores_ = self.best_validation_score_ = None
+
+        self._theta, self._layout, self._network = theta, layout, network
+        self.n_layers_ = len(layout.layer_units)
+        self.n_outputs_ = Y.shape[1]
+        self.out_activation_ = out_activation
+
+    def _fit_stochastic(
+        self, theta, X, Y, sample_weight, network, rng, incremental, continuing, reset
+    ):
+        dropout_keys = None
+        if network.has_dropout:
+            dropout_keys = DropoutKeys.draw(rng, network, X.dtype)
+
+        n_samples = X.shape[0]
+        rows, validation_score = None, None
+        if self.early_stopping:
+            rows, val_rows = train_test_split(
+                np.arange(n_samples),
+                test_size=self.validation_fraction,
+                random_state=rng,
+                stratify=self._stratification(Y),
+            )
+            if len(val_rows) < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' "
+                    "or the size of your dataset."
+                )
+            validation_score = self._make_validation_score(
+                network,
+                X[val_rows],
+                self._validation_labels(Y[val_rows]),
+                None if sample_weight is None else sample_weight[val_rows],
+            )
+            n_samples = len(rows)
+
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than sample size. "
+                    "It is going to be clipped"
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        if continuing and hasattr(self, "_optimizer") and not reset:
+            optimizer = copy.deepcopy(self._optimizer)
+        else:
+            optimizer = self._new_optimizer(theta.size, X.dtype)
+        if reset or not hasattr(self, "_state"):
+            state = TrainingState()
+            if self.early_stopping:
+                state.validation_scores, state.best_validation_score = [], -np.inf
+        else:
+            state = copy.deepcopy(self._state)
+        state.n_iter = 0
+
+        work = Workspace(network, batch_size, X.dtype)
+
+        def objective(theta, Xb, Yb, swb, step):
+            return loss_and_grad(theta, Xb, Yb, swb, network, work, step, dropout_keys)
+
+        run_stochastic(
+            objective,
+            theta,
+            X,
+            Y,
+            sample_weight,
+            optimizer,
+            state,
+            rows=rows,
+            batch_size=batch_size,
+            max_iter=self.max_iter,
+            shuffle=self.shuffle,
+            rng=rng,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            incremental=incremental,
+            validation_score=validation_score,
+            verbose=self.verbose,
+        )
+        self._optimizer = optimizer
+        return state
+
+    def _new_optimizer(self, n_params, dtype):
+        if self.solver == "sgd":
+            return SGDOptimizer(
+                n_params,
+                dtype,
+                self.learning_rate_init,
+                self.learning_rate,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.power_t,
+            )
+        return AdamOptimizer(
+            n_params, dtype, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+        )
+
+    def _make_validation_score(self, network, X_val, y_val, sw_val):
+        def validation_score(theta):
+            output = predict_raw(theta, X_val, network)
+            if not np.isfinite(output).all():
+                return np.nan
+            return self._validation_metric(y_val, self._decode(output), sample_weight=sw_val)
+
+        return validation_score
+
+    @staticmethod
+    def _check_finite(theta):
+        if not np.isfinite(theta).all():
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed, or the learning "
+                "rate may be too large."
+            )
+
+    # -- prediction ------------------------------------------------------------
+
+    def _forward(self, X):
+        """Validate ``X`` and return the network output for it."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        theta = self._theta.astype(X.dtype, copy=False)
+        return predict_raw(theta, X, self._network)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

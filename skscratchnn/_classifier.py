@@ -1,0 +1,205 @@
+"""The multi-layer perceptron classifier."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._available_if import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ._base import BaseScratchMLP, _restored_on_error
+from ._docstrings import fill_shared_docs
+
+
+@fill_shared_docs
+class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
+    """Multi-layer perceptron classifier with dropout.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    same parameters, defaults and fitted attributes, plus ``dropout``. It
+    minimizes the log-loss (softmax for multiclass, logistic for binary and
+    multilabel targets) with L-BFGS, SGD or Adam.
+
+    Parameters
+    ----------
+{shared_parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,) or list of ndarray
+        Class labels for each output.
+
+{shared_attributes}
+
+    See Also
+    --------
+    ScratchMLPRegressor : Multi-layer perceptron regressor.
+    sklearn.neural_network.MLPClassifier : The estimator this one replaces.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skscratchnn import ScratchMLPClassifier
+    >>> X, y = make_classification(n_samples=200, random_state=1)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y,
+    ...                                                     random_state=1)
+    >>> clf = ScratchMLPClassifier(dropout=0.1, max_iter=300, random_state=1)
+    >>> clf.fit(X_train, y_train)
+    ScratchMLPClassifier(dropout=0.1, max_iter=300, random_state=1)
+    >>> clf.predict_proba(X_test[:1]).round(2)
+    array([[0..., 0...]])
+    >>> clf.score(X_test, y_test)
+    0.8...
+    """
+
+    _validation_metric = staticmethod(accuracy_score)
+
+    def _validate_data_and_targets(self, X, y, reset, incremental):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+
+        if not hasattr(self, "classes_") or not (self.warm_start or incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    "The classifier needs samples of at least 2 classes in y, but y "
+                    f"contains only one class: {self.classes_[0]!r}."
+                )
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes "
+                        f"as in the previous call to fit. Previously got "
+                        f"{self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {classes}."
+                )
+        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        return X, Y, "softmax" if multiclass else "logistic"
+
+    def _decode(self, output):
+        if output.shape[1] == 1:
+            output = output.ravel()
+        return self._label_binarizer.inverse_transform(output)
+
+    _validation_labels = _decode
+
+    def _stratification(self, Y):
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return None
+        labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+        # A class with a single sample cannot be split in two.
+        return labels if np.bincount(labels.astype(int)).min() >= 2 else None
+
+    @available_if(lambda est: est._check_partial_fit())
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            The target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        classes : array of shape (n_classes,), default=None
+            Classes across all calls to partial_fit, as given by
+            ``np.unique(y_all)``. Required on the first call, ignored after;
+            ``y`` need not contain all of them.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        self._validate_params()
+        with _restored_on_error(self):
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+            return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        return self._decode(self._forward(X))
+
+    def predict_proba(self, X):
+        """Return probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The probability of each class, in the order of ``classes_``.
+        """
+        proba = self._forward(X)
+        if proba.shape[1] == 1:
+            return np.hstack([1 - proba, proba])
+        return proba
+
+    def predict_log_proba(self, X):
+        """Return the log of probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``; a probability that underflowed to 0
+            gives ``-inf``.
+        """
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -1,0 +1,82 @@
+"""Inverted-dropout masks drawn from a hash of each sample's content.
+
+A mask entry depends only on (the bits of the sample's feature row, the update
+step, the layer and unit, the fit's seed), not on the row's position in the
+batch. So a row repeated twice gets the same masks as one row of weight 2, and
+sample weights keep meaning repetition even with dropout on; and masks are
+reproducible given ``random_state`` whatever the batch composition.
+
+The hash is exact integer arithmetic (wrapping uint32 products and sums, then
+the ``lowbias32`` finalizer of C. Wellons), so it does not depend on summation
+order or BLAS.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+_M1 = np.uint32(0x7FEB352D)
+_M2 = np.uint32(0x846CA68B)
+
+
+def inplace_mix32(z, tmp):
+    """Scramble the uint32 array ``z`` in place with the lowbias32 finalizer."""
+    for shift, multiplier in ((16, _M1), (15, _M2), (16, None)):
+        np.right_shift(z, shift, out=tmp)
+        z ^= tmp
+        if multiplier is not None:
+            z *= multiplier
+
+
+def row_keys(X, feature_keys, salt):
+    """Return one well-mixed uint32 key per row of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Batch of float32 or float64 rows.
+    feature_keys : ndarray of uint32 of shape (n_features * words,)
+        Random odd multipliers, ``words`` 32-bit words per feature value.
+    salt : int
+        Value mixed into every key (the seed and the update step).
+
+    Returns
+    -------
+    keys : ndarray of uint32 of shape (n_samples,)
+    """
+    words = X.dtype.itemsize // 4
+    if sp.issparse(X):
+        X = X.tocsr()
+        bits = np.ascontiguousarray(X.data).view(np.uint32).reshape(-1, words)
+        columns = X.indices[:, None] * words + np.arange(words)
+        products = (bits * feature_keys[columns]).sum(axis=1, dtype=np.uint32)
+        keys = np.zeros(X.shape[0], dtype=np.uint32)
+        np.add.at(keys, np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)), products)
+    else:
+        bits = np.ascontiguousarray(X).view(np.uint32)
+        keys = (bits * feature_keys).sum(axis=1, dtype=np.uint32)
+    keys ^= np.uint32(salt & 0xFFFFFFFF)
+    inplace_mix32(keys, np.empty_like(keys))
+    return keys
+
+
+def fill_mask(mask, keys, unit_keys, rate, hash_buf, tmp_buf):
+    """Write an inverted-dropout mask into ``mask``: 0 or 1 / (1 - rate).
+
+    Parameters
+    ----------
+    mask : ndarray of shape (n_samples, n_units)
+        Output, float32 or float64.
+    keys : ndarray of uint32 of shape (n_samples,)
+        Row keys from :func:`row_keys`.
+    unit_keys : ndarray of uint32 of shape (n_units,)
+        Random keys of this layer's units.
+    rate : float
+        Probability of dropping a unit.
+    hash_buf, tmp_buf : ndarray of uint32 of shape (n_samples, n_units)
+        Scratch buffers.
+    """
+    np.bitwise_xor(keys[:, None], unit_keys, out=hash_buf)
+    inplace_mix32(hash_buf, tmp_buf)
+    threshold = np.uint32(min(int(rate * 2**32), 2**32 - 1))
+    np.greater_equal(hash_buf, threshold, out=mask, casting="unsafe")
+    mask *= 1.0 / (1.0 - rate)

@@ -1,0 +1,285 @@
+r"""The multi-layer perceptron itself: forward pass, loss and gradient.
+
+Pure functions of a flat parameter vector ``theta`` and data; nothing here knows
+about scikit-learn. Notation, with ``L`` layers of weights:
+
+- ``X`` : (n, n_features) input batch, dense or sparse; ``A[0] = X``.
+- ``W[i], b[i]`` : (units[i], units[i + 1]) weights, (units[i + 1],) biases,
+  views into ``theta`` (see :class:`ParamLayout`).
+- ``A[i]`` : (n, units[i]) activations; hidden ones are ``f(A[i-1] W + b)``
+  times the dropout mask, the last holds the output pre-activation.
+- ``delta`` : gradient of the loss with respect to a layer's pre-activation.
+- ``Y`` : (n, n_outputs) encoded targets; ``sw`` : (n,) sample weights or None.
+
+The objective is scikit-learn's: the ``sw``-weighted mean of the per-sample loss
+plus ``alpha / (2 sum(sw)) * ||W||^2`` over all weights (biases excluded).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.linalg import blas
+
+from ._activations import ACTIVATIONS, DERIVATIVES, NEEDS_PREACTIVATION
+from ._dropout import fill_mask, row_keys
+from ._losses import LOSSES, OUTPUT_ACTIVATIONS
+from ._params import ParamLayout
+
+# Derivatives that read only the sign of A, so they may see the dropout-scaled A.
+_SCALE_FREE_DERIVATIVES = frozenset({"identity", "relu", "leaky_relu"})
+
+
+@dataclass(frozen=True)
+class Network:
+    """Architecture and objective of an MLP.
+
+    Parameters
+    ----------
+    layout : ParamLayout
+        Layer sizes and where their parameters live in ``theta``.
+    activation : str
+        Hidden activation, a key of ``ACTIVATIONS``.
+    out_activation : str
+        Output activation, a key of ``LOSSES`` (it fixes the loss).
+    alpha : float, default=0.0
+        L2 penalty on the weights.
+    dropout : tuple of float, default=()
+        Drop rate of each hidden layer; empty means no dropout.
+    """
+
+    layout: ParamLayout
+    activation: str
+    out_activation: str
+    alpha: float = 0.0
+    dropout: tuple = ()
+
+    @property
+    def n_layers(self):
+        return len(self.layout.layer_units) - 1
+
+    @property
+    def has_dropout(self):
+        return any(rate > 0 for rate in self.dropout)
+
+
+@dataclass(frozen=True)
+class DropoutKeys:
+    """Random keys that, with a step number, fix every dropout mask of a fit.
+
+    Parameters
+    ----------
+    seed : int
+    feature_keys : ndarray of uint32
+        One odd multiplier per 32-bit word of an input row.
+    unit_keys : list of ndarray of uint32
+        One key per unit of each hidden layer.
+    """
+
+    seed: int
+    feature_keys: np.ndarray
+    unit_keys: list
+
+    @classmethod
+    def draw(cls, rng, network, dtype):
+        """Draw the keys for ``network`` from the ``RandomState`` ``rng``."""
+        words = np.dtype(dtype).itemsize // 4
+        units = network.layout.layer_units
+
+        def draw_uint32(size):
+            return rng.randint(0, 2**32, size=size, dtype=np.uint64).astype(np.uint32)
+
+        return cls(
+            seed=int(draw_uint32(1)[0]),
+            feature_keys=draw_uint32(units[0] * words) | np.uint32(1),
+            unit_keys=[draw_uint32(n) for n in units[1:-1]],
+        )
+
+
+class Workspace:
+    """Buffers for batches of up to ``max_rows`` rows, allocated once per fit.
+
+    Parameters
+    ----------
+    network : Network
+    max_rows : int
+    dtype : numpy dtype
+    training : bool, default=True
+        Also allocate what the backward pass and dropout need.
+    """
+
+    def __init__(self, network, max_rows, dtype, training=True):
+        units = network.layout.layer_units
+        hidden = range(1, network.n_layers)
+
+        def buffers(layers):
+            return {i: np.empty((max_rows, units[i]), dtype) for i in layers}
+
+        self.A = buffers(range(1, network.n_layers + 1))
+        needs_z = training and network.activation in NEEDS_PREACTIVATION
+        self.Z = buffers(hidden if needs_z else [])
+        self.delta = buffers(hidden if training else [])
+        dropped = [i for i in hidden if training and network.has_dropout
+                   and network.dropout[i - 1] > 0]
+        self.mask = buffers(dropped)
+        width = max((units[i] for i in dropped), default=0)
+        self.hash = np.empty((max_rows, width), np.uint32)
+        self.hash_tmp = np.empty_like(self.hash)
+        self.grad = np.empty(network.layout.n_params if training else 0, dtype)
+
+
+def _matmul(A, W, out):
+    """Compute ``A @ W`` into ``out`` (``A`` may be sparse)."""
+    if sp.issparse(A):
+        out[...] = A @ W
+    else:
+        np.matmul(A, W, out=out)
+
+
+def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None):
+    """Run the forward pass over ``work``'s buffers; return the output pre-activation.
+
+    With ``dropout_keys`` each hidden activation is multiplied by its inverted
+    dropout mask, kept in ``work.mask`` for the backward pass.
+    """
+    n = X.shape[0]
+    coefs, intercepts = network.layout.unpack(theta)
+    activate = ACTIVATIONS[network.activation]
+    keys = None
+    if dropout_keys is not None:
+        keys = row_keys(X, dropout_keys.feature_keys, dropout_keys.seed ^ dropout_salt)
+    A_prev = X
+    for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
+        A = work.A[i][:n]
+        _matmul(A_prev, W, A)
+        A += b
+        if i < network.n_layers:
+            if i in work.Z:
+                np.copyto(work.Z[i][:n], A)
+            activate(A)
+            if keys is not None and i in work.mask:
+                mask = work.mask[i][:n]
+                width = A.shape[1]
+                fill_mask(
+                    mask,
+                    keys,
+                    dropout_keys.unit_keys[i - 1],
+                    network.dropout[i - 1],
+                    work.hash[:n, :width],
+                    work.hash_tmp[:n, :width],
+                )
+                A *= mask
+        A_prev = A
+    return A_prev
+
+
+def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_keys=None):
+    r"""Compute the objective and its gradient with respect to ``theta``.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (n_params,)
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    sw : ndarray of shape (n_samples,) or None
+    network : Network
+    work : Workspace
+        Buffers with room for ``n_samples`` rows; ``work.grad`` receives the gradient.
+    dropout_salt : int, default=None
+        Update step, so each step draws fresh masks.
+    dropout_keys : DropoutKeys, default=None
+        Switches dropout on (training only).
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray of shape (n_params,)
+        ``work.grad``, overwritten by the next call.
+
+    Notes
+    -----
+    Back-propagation, with :math:`\odot` the elementwise product, :math:`m_i` the
+    dropout mask and :math:`s = \sum_j sw_j`:
+
+    .. math::
+
+        \delta_L = \frac{sw}{s} \odot (f_{out}(Z_L) - Y), \quad
+        \nabla W_i = A_{i-1}^T \delta_i + \frac{\alpha}{s} W_i, \quad
+        \nabla b_i = \textstyle\sum_n \delta_i,
+
+        \delta_{i-1} = (\delta_i W_i^T) \odot m_{i-1} \odot f'(Z_{i-1}).
+    """
+    n = X.shape[0]
+    layout = network.layout
+    coefs, _ = layout.unpack(theta)
+    grad_coefs, grad_intercepts = layout.unpack(work.grad)
+    delta = _forward(theta, X, network, work, dropout_salt, dropout_keys)
+
+    sample_losses = LOSSES[network.out_activation](delta, Y)
+    if sw is None:
+        sw_sum = float(n)
+        loss = sample_losses.sum() / sw_sum
+        delta *= 1.0 / sw_sum
+    else:
+        sw_sum = float(sw.sum())
+        loss = (sample_losses @ sw) / sw_sum
+        delta *= (sw / sw_sum).astype(delta.dtype, copy=False)[:, None]
+    weights = theta[: layout.n_coefs]
+    loss += 0.5 * network.alpha * float(np.dot(weights, weights)) / sw_sum
+
+    derivative = DERIVATIVES[network.activation]
+    for i in range(network.n_layers, 0, -1):
+        A_prev = X if i == 1 else work.A[i - 1][:n]
+        if sp.issparse(A_prev):
+            grad_coefs[i - 1][...] = A_prev.T @ delta
+        else:
+            np.matmul(A_prev.T, delta, out=grad_coefs[i - 1])
+        np.sum(delta, axis=0, out=grad_intercepts[i - 1])
+        if i == 1:
+            break
+        delta_prev = work.delta[i - 1][:n]
+        np.matmul(delta, coefs[i - 1].T, out=delta_prev)
+        derivative_input = A_prev
+        if i - 1 in work.Z:
+            derivative_input = work.Z[i - 1][:n]
+        if dropout_keys is not None and i - 1 in work.mask:
+            delta_prev *= work.mask[i - 1][:n]
+            if network.activation not in _SCALE_FREE_DERIVATIVES | NEEDS_PREACTIVATION:
+                # Dropped units have delta 0 already; kept ones need A unscaled.
+                derivative_input = A_prev * (1.0 - network.dropout[i - 2])
+        derivative(derivative_input, delta_prev)
+        delta = delta_prev
+
+    # One fused pass adds the L2 term to every weight gradient.
+    axpy = blas.get_blas_funcs("axpy", (weights,))
+    axpy(weights, work.grad[: layout.n_coefs], a=network.alpha / sw_sum)
+    return float(loss), work.grad
+
+
+def predict_raw(theta, X, network, chunk_rows=4096):
+    """Return the network's output (after the output activation) for ``X``.
+
+    No dropout. Rows are processed in chunks of ``chunk_rows`` so the hidden
+    activations never take more memory than one chunk's.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (n_params,)
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    network : Network
+    chunk_rows : int, default=4096
+
+    Returns
+    -------
+    output : ndarray of shape (n_samples, n_outputs)
+    """
+    n = X.shape[0]
+    output = np.empty((n, network.layout.layer_units[-1]), dtype=theta.dtype)
+    work = Workspace(network, min(n, chunk_rows), theta.dtype, training=False)
+    output_activation = OUTPUT_ACTIVATIONS[network.out_activation]
+    for start in range(0, n, chunk_rows):
+        rows = slice(start, min(start + chunk_rows, n))
+        chunk = _forward(theta, X[rows], network, work)
+        output_activation(chunk)
+        output[rows] = chunk
+    return output

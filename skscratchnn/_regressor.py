@@ -1,0 +1,158 @@
+"""The multi-layer perceptron regressor."""
+
+import inspect
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ._base import BaseScratchMLP
+from ._docstrings import fill_shared_docs
+
+_OUTPUT_ACTIVATIONS = {"squared_error": "identity", "poisson": "exp"}
+
+
+@fill_shared_docs
+class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
+    """Multi-layer perceptron regressor with dropout.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`:
+    same parameters, defaults and fitted attributes, plus ``dropout``. It
+    minimizes the squared error (identity output) or the Poisson deviance
+    (exponential output) with L-BFGS, SGD or Adam.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss: half the squared error averaged over outputs, or half the
+        Poisson deviance with a log link (``y`` must be non-negative).
+
+{shared_parameters}
+
+    Attributes
+    ----------
+{shared_attributes}
+
+    See Also
+    --------
+    ScratchMLPClassifier : Multi-layer perceptron classifier.
+    sklearn.neural_network.MLPRegressor : The estimator this one replaces.
+
+    Notes
+    -----
+    With several outputs the gradient is that of the reported loss (the mean
+    over outputs); scikit-learn's L-BFGS uses ``n_outputs`` times it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skscratchnn import ScratchMLPRegressor
+    >>> X, y = make_regression(n_samples=200, noise=1, random_state=1)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=1)
+    >>> regr = ScratchMLPRegressor(solver="lbfgs", random_state=1)
+    >>> regr.fit(X_train, y_train)
+    ScratchMLPRegressor(random_state=1, solver='lbfgs')
+    >>> regr.score(X_test, y_test)
+    0.9...
+    """
+
+    _parameter_constraints: dict = {
+        **BaseScratchMLP._parameter_constraints,
+        "loss": [StrOptions(set(_OUTPUT_ACTIVATIONS))],
+    }
+
+    def __init__(
+        self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", **kwargs
+    ):
+        super().__init__(hidden_layer_sizes, activation, **kwargs)
+        self.loss = loss
+
+    # scikit-learn reads the parameters from the signature: show the base
+    # class's, with scikit-learn's leading ``loss``, instead of ``**kwargs``.
+    __init__.__signature__ = (lambda sig: sig.replace(
+        parameters=[
+            sig.parameters["self"],
+            inspect.Parameter(
+                "loss", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="squared_error"
+            ),
+            *list(sig.parameters.values())[1:],
+        ]
+    ))(inspect.signature(BaseScratchMLP.__init__))
+
+    _validation_metric = staticmethod(r2_score)
+
+    def _validate_data_and_targets(self, X, y, reset, incremental):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed with "
+                "loss='poisson'."
+            )
+        Y = y.reshape(len(y), -1).astype(X.dtype)
+        return X, Y, _OUTPUT_ACTIVATIONS[self.loss]
+
+    def _decode(self, output):
+        return output.ravel() if output.shape[1] == 1 else output
+
+    _validation_labels = _decode
+
+    def _stratification(self, Y):
+        return None
+
+    @available_if(lambda est: est._check_partial_fit())
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with a single epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        return self._decode(self._forward(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags

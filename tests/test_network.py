@@ -1,0 +1,197 @@
+"""The pure core: gradients against finite differences and scikit-learn's MLP."""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+from skscratchnn._activations import ACTIVATIONS
+from skscratchnn._network import (
+    DropoutKeys,
+    Network,
+    Workspace,
+    loss_and_grad,
+    predict_raw,
+)
+from skscratchnn._params import ParamLayout
+
+N_SAMPLES, N_FEATURES, HIDDEN = 9, 5, (4, 3)
+OUTPUTS = {"softmax": 3, "logistic": 2, "identity": 2, "exp": 2}
+
+
+def make_problem(out_activation, seed=0, n_outputs=None):
+    rng = np.random.RandomState(seed)
+    n_outputs = n_outputs or OUTPUTS[out_activation]
+    X = rng.normal(size=(N_SAMPLES, N_FEATURES))
+    if out_activation == "softmax":
+        Y = np.eye(n_outputs)[rng.randint(n_outputs, size=N_SAMPLES)]
+    elif out_activation == "logistic":
+        Y = rng.randint(2, size=(N_SAMPLES, n_outputs)).astype(float)
+    elif out_activation == "exp":
+        Y = rng.poisson(2.0, size=(N_SAMPLES, n_outputs)).astype(float)
+    else:
+        Y = rng.normal(size=(N_SAMPLES, n_outputs))
+    return X, Y
+
+
+def make_network(activation, out_activation, alpha=0.0, dropout=(), n_outputs=None):
+    n_outputs = n_outputs or OUTPUTS[out_activation]
+    layout = ParamLayout([N_FEATURES, *HIDDEN, n_outputs])
+    return Network(layout, activation, out_activation, alpha, tuple(dropout))
+
+
+def central_differences(f, theta, h=1e-6):
+    grad = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = h
+        grad[i] = (f(theta + step) - f(theta - step)) / (2 * h)
+    return grad
+
+
+def relative_error(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12)
+
+
+@pytest.mark.parametrize(
+    "activation, out_activation, alpha, weighted, dropout",
+    itertools.product(
+        sorted(ACTIVATIONS), sorted(OUTPUTS), [0.0, 0.3], [False, True], [(), (0.3, 0.5)]
+    ),
+)
+def test_loss_and_grad_matches_finite_differences(
+    activation, out_activation, alpha, weighted, dropout
+):
+    X, Y = make_problem(out_activation)
+    network = make_network(activation, out_activation, alpha, dropout)
+    rng = np.random.RandomState(1)
+    theta = network.layout.init(rng, activation, np.float64)
+    sw = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
+    keys = DropoutKeys.draw(rng, network, np.float64) if dropout else None
+    work = Workspace(network, N_SAMPLES, np.float64)
+
+    def loss(th):
+        # The same salt every call: a fixed dropout mask.
+        return loss_and_grad(th, X, Y, sw, network, work, 7, keys)[0]
+
+    grad = loss_and_grad(theta, X, Y, sw, network, work, 7, keys)[1].copy()
+    assert relative_error(grad, central_differences(loss, theta)) < 1e-7
+
+
+def test_loss_and_grad_sparse_equals_dense():
+    X, Y = make_problem("softmax")
+    X[X < 0.3] = 0
+    network = make_network("relu", "softmax", alpha=0.1, dropout=(0.2, 0.2))
+    rng = np.random.RandomState(0)
+    theta = network.layout.init(rng, "relu", np.float64)
+    keys = DropoutKeys.draw(rng, network, np.float64)
+    work = Workspace(network, N_SAMPLES, np.float64)
+    dense = loss_and_grad(theta, X, Y, None, network, work, 3, keys)
+    dense = dense[0], dense[1].copy()
+    sparse = loss_and_grad(theta, sp.csr_matrix(X), Y, None, network, work, 3, keys)
+    assert sparse[0] == pytest.approx(dense[0], rel=1e-12)
+    np.testing.assert_allclose(sparse[1], dense[1], rtol=1e-10, atol=1e-14)
+
+
+def test_dropout_masks_follow_sample_content():
+    """A row of weight 2 gets the same gradient as the row written twice."""
+    X, Y = make_problem("softmax")
+    network = make_network("tanh", "softmax", dropout=(0.5, 0.5))
+    rng = np.random.RandomState(0)
+    theta = network.layout.init(rng, "tanh", np.float64)
+    keys = DropoutKeys.draw(rng, network, np.float64)
+    sw = np.ones(N_SAMPLES)
+    sw[0] = 2
+    work = Workspace(network, N_SAMPLES + 1, np.float64)
+    weighted = loss_and_grad(theta, X, Y, sw, network, work, 0, keys)
+    weighted = weighted[0], weighted[1].copy()
+    X2, Y2 = np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]])
+    repeated = loss_and_grad(theta, X2, Y2, None, network, work, 0, keys)
+    assert repeated[0] == pytest.approx(weighted[0], rel=1e-12)
+    np.testing.assert_allclose(repeated[1], weighted[1], rtol=1e-10, atol=1e-14)
+    # ...and another step draws another mask.
+    other_step = loss_and_grad(theta, X, Y, sw, network, work, 1, keys)[0]
+    assert other_step != pytest.approx(weighted[0], rel=1e-6)
+
+
+def sklearn_loss_and_grad(estimator, theta, layout, X, y_encoded, sw):
+    """Loss and packed gradient from scikit-learn's private ``_backprop``."""
+    coefs, intercepts = layout.unpack(theta)
+    estimator.coefs_ = [c.copy() for c in coefs]
+    estimator.intercepts_ = [b.copy() for b in intercepts]
+    n = estimator.n_layers_
+    coef_grads = [np.empty_like(c) for c in coefs]
+    intercept_grads = [np.empty_like(b) for b in intercepts]
+    loss, coef_grads, intercept_grads = estimator._backprop(
+        X, y_encoded, sw, [X] + [None] * (n - 1), [None] * (n - 1),
+        coef_grads, intercept_grads,
+    )
+    return loss, np.concatenate([g.ravel() for g in coef_grads + intercept_grads])
+
+
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize(
+    "out_activation, n_outputs",
+    [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 1),
+     ("identity", 3), ("exp", 2)],
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_loss_and_grad_match_sklearn(activation, out_activation, n_outputs, weighted):
+    if not hasattr(MLPClassifier, "_backprop"):
+        pytest.skip("scikit-learn's private _backprop is gone")
+    X, Y = make_problem(out_activation, n_outputs=n_outputs)
+    if out_activation in ("softmax", "logistic"):
+        y = Y.argmax(axis=1) if out_activation == "softmax" else Y
+        if n_outputs == 1:
+            y = Y[:, 0].astype(int)
+        estimator = MLPClassifier(HIDDEN, activation, alpha=0.2, max_iter=1)
+    else:
+        y = Y[:, 0] if n_outputs == 1 else Y
+        loss = "poisson" if out_activation == "exp" else "squared_error"
+        estimator = MLPRegressor(loss, HIDDEN, activation, alpha=0.2, max_iter=1)
+    estimator.set_params(solver="lbfgs").fit(X, y)
+    network = make_network(activation, out_activation, 0.2, n_outputs=n_outputs)
+    rng = np.random.RandomState(3)
+    theta = network.layout.init(rng, activation, np.float64)
+    sw = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
+    work = Workspace(network, N_SAMPLES, np.float64)
+
+    loss, grad = loss_and_grad(theta, X, Y, sw, network, work)
+    sk_loss, sk_grad = sklearn_loss_and_grad(estimator, theta, network.layout, X, Y, sw)
+    assert loss == pytest.approx(sk_loss, rel=1e-10)
+    if out_activation == "identity" and n_outputs > 1:
+        # scikit-learn's gradient is n_outputs times that of the loss it reports
+        # (scikit-learn issue 8349); ours is the true gradient.
+        penalty = np.zeros_like(theta)
+        n_coefs = network.layout.n_coefs
+        sw_sum = N_SAMPLES if sw is None else sw.sum()
+        penalty[:n_coefs] = 0.2 * theta[:n_coefs] / sw_sum
+        sk_grad = (sk_grad - penalty) / n_outputs + penalty
+    np.testing.assert_allclose(grad, sk_grad, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("out_activation", sorted(OUTPUTS))
+def test_predict_raw_is_chunk_independent(out_activation):
+    X, _ = make_problem(out_activation)
+    network = make_network("tanh", out_activation)
+    theta = network.layout.init(np.random.RandomState(0), "tanh", np.float64)
+    whole = predict_raw(theta, X, network)
+    chunked = predict_raw(theta, X, network, chunk_rows=2)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-12)
+    if out_activation == "softmax":
+        np.testing.assert_allclose(whole.sum(axis=1), 1)
+
+
+def test_outputs_stay_finite_for_huge_logits():
+    X = np.full((4, N_FEATURES), 1e30)
+    X[::2] *= -1
+    for out_activation in OUTPUTS:
+        network = make_network("identity", out_activation)
+        theta = network.layout.init(np.random.RandomState(0), "identity", np.float64)
+        Y = make_problem(out_activation)[1][:4]
+        work = Workspace(network, 4, np.float64)
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            assert np.isfinite(predict_raw(theta, X, network)).all()
+            assert np.isfinite(loss_and_grad(theta, X, Y, None, network, work)[0])
