@@ -5,7 +5,6 @@ function; the estimator decides what the objective, the data and the
 validation score are.
 """
 
-import time
 import warnings
 from dataclasses import dataclass, field
 
@@ -13,6 +12,8 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+
+from ._progress import EpochProgress
 
 
 @dataclass
@@ -111,7 +112,7 @@ def run_stochastic(
     gatherer = _BatchGatherer([X, Y, sw], batch_size)
     needs_gather = shuffle or rows is not None
     early_stopping = validation_score is not None
-    start = time.perf_counter()
+    progress = EpochProgress(1 if incremental else max_iter, verbose)
     try:
         for _ in range(max_iter):
             if shuffle:
@@ -138,11 +139,8 @@ def run_stochastic(
                 _update_validation(state, validation_score(theta), theta, tol)
             else:
                 _update_training_loss(state, tol)
-            if verbose:
-                line = f"Iteration {state.n_iter}, loss = {state.loss:.8f}"
-                if early_stopping:
-                    line += f", validation score = {state.validation_scores[-1]:.6f}"
-                print(f"{line}, {time.perf_counter() - start:.2f} s")
+            score = state.validation_scores[-1] if early_stopping else None
+            progress.update(state.n_iter, state.loss, score)
 
             optimizer.iteration_ends(state.t)
             if state.no_improvement_count > n_iter_no_change:
@@ -151,6 +149,7 @@ def run_stochastic(
                     f"{what} did not improve more than tol={tol:f} for "
                     f"{n_iter_no_change} consecutive epochs."
                 )
+                progress.end_line()
                 if optimizer.trigger_stopping(msg, verbose):
                     break
                 state.no_improvement_count = 0
@@ -163,7 +162,10 @@ def run_stochastic(
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
+        progress.end_line()
         warnings.warn("Training interrupted by user.")
+    finally:
+        progress.end_line()
     if early_stopping and state.best_theta is not None:
         np.copyto(theta, state.best_theta)
 
