@@ -58,8 +58,11 @@ SHARED_PARAMETERS = """\
         the rate) when the loss or validation score does not improve by at
         least ``tol`` for ``n_iter_no_change`` consecutive epochs.
 
-    verbose : bool, default=False
-        Whether to print progress messages to stdout.
+    verbose : bool or int, default=False
+        Whether to print progress messages to stdout. 1 (or True) prints a line
+        per epoch with the loss, the validation score and the elapsed seconds;
+        2 or more adds the epoch count and the estimated time left, as one live
+        line when stdout is a terminal.
 
     warm_start : bool, default=False
         When True, reuse the solution (and the stochastic optimizer's state) of
