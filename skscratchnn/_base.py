@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
+from ._interop import to_sklearn
 from ._network import DropoutKeys, Network, Workspace, loss_and_grad, predict_raw
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._params import ParamLayout
@@ -444,6 +445,52 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         )
         theta = self._theta.astype(X.dtype, copy=False)
         return predict_raw(theta, X, self._network)
+
+    def to_sklearn(self):
+        """Return an equivalent fitted scikit-learn MLP.
+
+        The result is a :class:`~sklearn.neural_network.MLPClassifier` or
+        :class:`~sklearn.neural_network.MLPRegressor` with the same parameters
+        (where scikit-learn takes them), copies of ``coefs_`` and ``intercepts_``,
+        and the fitted attributes that its ``predict``, ``predict_proba``,
+        ``score``, ``partial_fit`` and tools such as skl2onnx read.
+
+        Returns
+        -------
+        estimator : MLPClassifier or MLPRegressor
+            A fitted scikit-learn estimator that predicts as this one does.
+
+        Raises
+        ------
+        ValueError
+            If a setting that shapes predictions has no scikit-learn
+            equivalent: an ``activation`` outside 'identity', 'logistic',
+            'tanh' and 'relu', or a ``loss`` that the installed scikit-learn's
+            MLP lacks.
+
+        Notes
+        -----
+        Settings that act only in training do not prevent conversion: those
+        scikit-learn lacks (``dropout`` among them) or whose value it rejects
+        get its defaults, which matter only if the result is trained further.
+        Such training goes on with a fresh optimizer state.
+        The Poisson output clips its log-prediction before ``exp``
+        (at 300 in float64, 40 in float32) where scikit-learn's does not, so
+        the two differ where the log-prediction passes that bound.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skscratchnn import ScratchMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = ScratchMLPClassifier(dropout=0.2, random_state=0)
+        >>> sk_clf = clf.fit(X, y).to_sklearn()
+        >>> sk_clf
+        MLPClassifier(random_state=0)
+        >>> bool((sk_clf.predict(X) == clf.predict(X)).all())
+        True
+        """
+        return to_sklearn(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

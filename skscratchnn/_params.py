@@ -20,7 +20,8 @@ class ParamLayout:
         self.layer_units = tuple(int(n) for n in layer_units)
         fans = list(zip(self.layer_units[:-1], self.layer_units[1:]))
         sizes = [n_in * n_out for n_in, n_out in fans] + [n for _, n in fans]
-        bounds = np.cumsum([0, *sizes])
+        # Python ints: skops cannot write slices of NumPy integers.
+        bounds = np.cumsum([0, *sizes]).tolist()
         n_layers = len(fans)
         self.coef_shapes = fans
         self.coef_slices = [slice(*bounds[i : i + 2]) for i in range(n_layers)]

@@ -1,0 +1,89 @@
+"""Conversion of a fitted estimator to scikit-learn's own MLP.
+
+At prediction time our network is a plain MLP (dropout acts only in training),
+so a fitted estimator maps onto a fitted ``MLPClassifier``/``MLPRegressor``
+holding copies of its weights; every tool that accepts scikit-learn's MLPs
+(inspection, skl2onnx, ...) then accepts ours.
+"""
+
+import copy
+
+from sklearn.base import is_classifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import check_is_fitted
+
+# With the weights, only these settings shape predictions; the others act in training.
+_PREDICTION_PARAMS = ("activation", "hidden_layer_sizes", "loss")
+
+# Fitted attributes copied as they are; weights and the label binarizer are set apart.
+_FITTED_ATTRIBUTES = (
+    "classes_",
+    "n_features_in_",
+    "feature_names_in_",
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "best_loss_",
+    "validation_scores_",
+    "best_validation_score_",
+    "n_layers_",
+    "n_outputs_",
+    "out_activation_",
+)
+
+
+def _rejection(sklearn_class, name, value):
+    """Return why ``sklearn_class`` rejects ``name=value``, or None if it takes it."""
+    if name not in sklearn_class._get_param_names():
+        return f"{sklearn_class.__name__} has no {name!r} parameter"
+    try:
+        sklearn_class(**{name: value})._validate_params()
+    except InvalidParameterError as error:
+        return str(error)
+    return None
+
+
+def to_sklearn(estimator):
+    """Return a fitted scikit-learn MLP that predicts as ``estimator`` does.
+
+    See :meth:`BaseScratchMLP.to_sklearn`.
+    """
+    check_is_fitted(estimator)
+    sklearn_class = MLPClassifier if is_classifier(estimator) else MLPRegressor
+    network = estimator._network
+    # The network as fitted, not parameters changed since, decides predictions.
+    params = {
+        **estimator.get_params(deep=False),
+        "activation": network.activation,
+        "hidden_layer_sizes": network.layout.layer_units[1:-1],
+    }
+    defaults = type(estimator)().get_params(deep=False)
+    kept = {}
+    for name, value in params.items():
+        rejection = _rejection(sklearn_class, name, value)
+        if rejection is None:
+            kept[name] = value
+        elif name in _PREDICTION_PARAMS and value != defaults[name]:
+            raise ValueError(
+                f"{name}={value!r} has no scikit-learn equivalent: "
+                f"{rejection.rstrip('.')}."
+            )
+    converted = sklearn_class(**kept)
+
+    coefs = [c.copy() for c in estimator.coefs_]
+    intercepts = [b.copy() for b in estimator.intercepts_]
+    converted.coefs_, converted.intercepts_ = coefs, intercepts
+    for name in _FITTED_ATTRIBUTES:
+        if hasattr(estimator, name):
+            setattr(converted, name, copy.deepcopy(getattr(estimator, name)))
+    if hasattr(estimator, "_label_binarizer"):
+        converted._label_binarizer = copy.deepcopy(estimator._label_binarizer)
+
+    # What scikit-learn's warm_start and partial_fit read to go on training.
+    converted._best_coefs = [c.copy() for c in coefs]
+    converted._best_intercepts = [b.copy() for b in intercepts]
+    if hasattr(estimator, "_state"):
+        converted._no_improvement_count = estimator._state.no_improvement_count
+    return converted
