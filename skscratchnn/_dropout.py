@@ -53,7 +53,7 @@ def row_keys(X, feature_keys, salt):
         np.add.at(keys, np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)), products)
     else:
         bits = np.ascontiguousarray(X).view(np.uint32)
-        keys = (bits * feature_keys).sum(axis=1, dtype=np.uint32)
+        keys = np.einsum("ij,j->i", bits, feature_keys)
     keys ^= np.uint32(salt & 0xFFFFFFFF)
     inplace_mix32(keys, np.empty_like(keys))
     return keys
