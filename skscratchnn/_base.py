@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._activations import ACTIVATIONS
 from ._interop import to_sklearn
@@ -23,6 +23,7 @@ from ._network import DropoutKeys, Network, Workspace, loss_and_grad, predict_ra
 from ._optimizers import AdamOptimizer, SGDOptimizer
 from ._params import ParamLayout
 from ._solvers import TrainingState, run_lbfgs, run_stochastic
+from ._validation import validate_named
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 SOLVERS = (*STOCHASTIC_SOLVERS, "lbfgs")
@@ -255,7 +256,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         return tuple(float(rate) for rate in rates)
 
     def _fit(self, X, y, sample_weight, incremental):
-        with _restored_on_error(self):
+        # Overflow surfaces as a non-finite loss or weights, which raise.
+        with _restored_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             self._fit_unguarded(X, y, sample_weight, incremental)
         return self
 
@@ -439,7 +441,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X):
         """Validate ``X`` and return the network output for it."""
         check_is_fitted(self)
-        X = validate_data(
+        X = validate_named(
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
             reset=False,
         )

@@ -10,10 +10,11 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseScratchMLP, _restored_on_error
 from ._docstrings import fill_shared_docs
+from ._validation import validate_named
 
 
 @fill_shared_docs
@@ -61,7 +62,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     _validation_metric = staticmethod(accuracy_score)
 
     def _validate_data_and_targets(self, X, y, reset, incremental):
-        X, y = validate_data(
+        X, y = validate_named(
             self,
             X,
             y,

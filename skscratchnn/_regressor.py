@@ -7,10 +7,11 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseScratchMLP
 from ._docstrings import fill_shared_docs
+from ._validation import validate_named
 
 _OUTPUT_ACTIVATIONS = {"squared_error": "identity", "poisson": "exp"}
 
@@ -51,13 +52,13 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     >>> from sklearn.datasets import make_regression
     >>> from sklearn.model_selection import train_test_split
     >>> from skscratchnn import ScratchMLPRegressor
-    >>> X, y = make_regression(n_samples=200, noise=1, random_state=1)
+    >>> X, y = make_regression(n_samples=200, n_features=10, noise=1, random_state=1)
     >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=1)
     >>> regr = ScratchMLPRegressor(solver="lbfgs", random_state=1)
     >>> regr.fit(X_train, y_train)
     ScratchMLPRegressor(random_state=1, solver='lbfgs')
     >>> regr.score(X_test, y_test)
-    0.9...
+    0.99...
     """
 
     _parameter_constraints: dict = {
@@ -86,7 +87,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     _validation_metric = staticmethod(r2_score)
 
     def _validate_data_and_targets(self, X, y, reset, incremental):
-        X, y = validate_data(
+        X, y = validate_named(
             self,
             X,
             y,
@@ -98,6 +99,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"y must hold numbers for regression, got dtype {y.dtype}.")
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "Some value(s) of y are negative which is not allowed with "

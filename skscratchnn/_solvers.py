@@ -133,6 +133,12 @@ def run_stochastic(
 
             state.n_iter += 1
             state.loss = accumulated_loss / n_samples
+            if not np.isfinite(state.loss):
+                raise ValueError(
+                    f"Training diverged: the loss became {state.loss} in epoch "
+                    f"{state.n_iter + 1}. Lower learning_rate_init "
+                    f"(={optimizer.learning_rate_init}) or scale the input data."
+                )
             state.t += n_samples
             state.loss_curve.append(state.loss)
             if early_stopping:

@@ -1,0 +1,161 @@
+"""Peak memory of ``fit`` and ``predict_proba`` on a large float32 data set.
+
+Each measurement runs in a fresh process that first builds the data (in chunks,
+so no float64 temporary inflates the baseline), then records how far the
+operation raises the process's peak resident memory (``ru_maxrss``) and the
+peak of NumPy's traced allocations (``tracemalloc``), both in MiB and relative
+to ``X.nbytes``.
+
+Usage::
+
+    python benchmarks/bench_memory.py                    # 1,000,000 x 100
+    python benchmarks/bench_memory.py --n-samples 100000 --output memory.md
+"""
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+MIB = 2**20
+
+
+def make_data(n_samples, n_features, seed=0, chunk=100_000):
+    """Return float32 ``X`` and binary ``y``, built without float64 copies of X."""
+    rng = np.random.default_rng(seed)
+    X = np.empty((n_samples, n_features), dtype=np.float32)
+    for start in range(0, n_samples, chunk):
+        rows = slice(start, min(start + chunk, n_samples))
+        X[rows] = rng.standard_normal((rows.stop - rows.start, n_features), np.float32)
+    y = (X[:, : max(n_features // 10, 1)].sum(axis=1) > 0).astype(np.int64)
+    return X, y
+
+
+def peak_rss_mib():
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(operation, args):
+    """Run ``operation`` ('fit' or 'predict_proba') here; return its memory figures."""
+    from skscratchnn import ScratchMLPClassifier
+
+    X, y = make_data(args.n_samples, args.n_features)
+    clf = ScratchMLPClassifier(
+        hidden_layer_sizes=tuple(args.hidden), solver=args.solver,
+        max_iter=args.max_iter, random_state=0,
+    )
+    if operation == "predict_proba":
+        subset = slice(0, min(20_000, args.n_samples))
+        clf.fit(X[subset], y[subset])
+        run = lambda: clf.predict_proba(X)  # noqa: E731
+    else:
+        run = lambda: clf.fit(X, y)  # noqa: E731
+
+    rss_before = peak_rss_mib()
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = run()
+    seconds = time.perf_counter() - start
+    traced_peak = tracemalloc.get_traced_memory()[1] / MIB
+    tracemalloc.stop()
+    output_mib = result.nbytes / MIB if operation == "predict_proba" else 0.0
+    return {
+        "operation": operation,
+        "seconds": seconds,
+        "X_mib": X.nbytes / MIB,
+        "rss_delta_mib": peak_rss_mib() - rss_before,
+        "traced_peak_mib": traced_peak,
+        "output_mib": output_mib,
+    }
+
+
+def child_command(operation, args):
+    return [
+        sys.executable, __file__, "--child", operation,
+        "--n-samples", str(args.n_samples), "--n-features", str(args.n_features),
+        "--hidden", *map(str, args.hidden), "--solver", args.solver,
+        "--max-iter", str(args.max_iter),
+    ]
+
+
+def report(results, args):
+    import sklearn
+    from threadpoolctl import threadpool_info
+
+    import skscratchnn
+
+    blas = ", ".join(
+        f"{p['internal_api']} {p['version']} ({p['num_threads']} threads)"
+        for p in threadpool_info() if p["user_api"] == "blas"
+    )
+    lines = [
+        "# Peak memory on large data",
+        "",
+        f"`python benchmarks/bench_memory.py --n-samples {args.n_samples} "
+        f"--n-features {args.n_features} --hidden {' '.join(map(str, args.hidden))} "
+        f"--solver {args.solver} --max-iter {args.max_iter}`",
+        "",
+        f"ScratchMLPClassifier(hidden_layer_sizes={tuple(args.hidden)}, "
+        f"solver={args.solver!r}, max_iter={args.max_iter}) on "
+        f"{args.n_samples:,} x {args.n_features} float32 rows, binary target. "
+        "Each operation runs in a fresh process after the data is built; the extra "
+        "memory is the rise of the peak resident set (`ru_maxrss`) and the peak of "
+        "the allocations `tracemalloc` traces (NumPy's included).",
+        "",
+        "| operation | time (s) | X (MiB) | extra peak RSS (MiB) | extra / X "
+        "| traced peak (MiB) | of which output (MiB) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['operation']} | {r['seconds']:.1f} | {r['X_mib']:.0f} "
+            f"| {r['rss_delta_mib']:.1f} | {r['rss_delta_mib'] / r['X_mib']:.3f} "
+            f"| {r['traced_peak_mib']:.1f} | {r['output_mib']:.1f} |"
+        )
+    lines += [
+        "",
+        f"Machine: {platform.machine()}, {platform.processor() or 'unknown CPU'}, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, "
+        f"scikit-learn {sklearn.__version__}, skscratchnn {skscratchnn.__version__}, "
+        f"BLAS: {blas}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-samples", type=int, default=1_000_000)
+    parser.add_argument("--n-features", type=int, default=100)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[64])
+    parser.add_argument("--solver", default="adam", choices=["adam", "sgd"])
+    parser.add_argument("--max-iter", type=int, default=1)
+    parser.add_argument("--output", help="write the markdown report to this file")
+    parser.add_argument("--child", choices=["fit", "predict_proba"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        print(json.dumps(measure(args.child, args)))
+        return
+    results = []
+    for operation in ("fit", "predict_proba"):
+        out = subprocess.run(
+            child_command(operation, args), check=True, capture_output=True, text=True
+        ).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    text = report(results, args)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
