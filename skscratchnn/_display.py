@@ -128,7 +128,7 @@ class TrainingCurveDisplay:
                              **(loss_kw or {})}
         )
         ax.set_xlabel("epoch")
-        ax.set_ylabel("training loss", color=self.loss_line_.get_color())
+        ax.set_ylabel("training loss")
         lines = [self.loss_line_]
 
         self.ax_validation_ = self.validation_line_ = None
@@ -140,6 +140,8 @@ class TrainingCurveDisplay:
                 **{"color": "C1", "label": f"{prefix}{self.score_name}",
                    **(validation_kw or {})},
             )
+            # Colour each y-axis label like its curve, to tell the axes apart.
+            ax.yaxis.label.set_color(self.loss_line_.get_color())
             self.ax_validation_.set_ylabel(
                 self.score_name, color=self.validation_line_.get_color()
             )

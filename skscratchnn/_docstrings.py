@@ -116,10 +116,10 @@ SHARED_ATTRIBUTES = """\
         The minimum loss reached by the stochastic solver throughout fitting;
         None when ``early_stopping=True``.
 
-    loss_curve_ : list of shape (n_iter_,)
+    loss_curve_ : list of shape (`n_iter_`,)
         The training loss at the end of each epoch (stochastic solvers).
 
-    validation_scores_ : list of shape (n_iter_,) or None
+    validation_scores_ : list of shape (`n_iter_`,) or None
         The score on the held-out validation set at each epoch; None unless
         ``early_stopping=True``.
 
