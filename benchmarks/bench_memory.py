@@ -142,7 +142,9 @@ def main():
     parser.add_argument("--solver", default="adam", choices=["adam", "sgd"])
     parser.add_argument("--max-iter", type=int, default=1)
     parser.add_argument("--output", help="write the markdown report to this file")
-    parser.add_argument("--child", choices=["fit", "predict_proba"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["fit", "predict_proba"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
 
     if args.child:

@@ -126,7 +126,8 @@ def test_rejects_X_that_is_not_2d(Estimator, method, X_bad, problem):
 @pytest.mark.parametrize("n_targets", [29, 31])
 def test_fit_rejects_y_of_wrong_length(Estimator, n_targets):
     y = np.resize(targets(Estimator), n_targets)
-    with pytest.raises(ValueError, match=rf"X and y do not match: .*\[30, {n_targets}\]"):
+    problem = rf"X and y do not match: .*\[30, {n_targets}\]"
+    with pytest.raises(ValueError, match=problem):
         Estimator(**FAST).fit(X, y)
 
 
@@ -205,7 +206,8 @@ def test_poisson_rejects_negative_targets(row, value):
 def test_rejects_negative_sample_weight(row, value):
     sample_weight = np.ones(30)
     sample_weight[row] = value
-    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+    problem = "Negative values in data passed to `sample_weight`"
+    with pytest.raises(ValueError, match=problem):
         ScratchMLPClassifier(**FAST).fit(X, Y_CLASS, sample_weight=sample_weight)
 
 
@@ -270,7 +272,8 @@ def test_every_sparse_format_works_with_partial_fit(fmt):
 )
 def test_methods_before_fit_raise_not_fitted(Estimator, method):
     args = (X, targets(Estimator)) if method == "score" else (X,)
-    with pytest.raises(NotFittedError, match=f"This {Estimator.__name__} instance is not fitted"):
+    problem = f"This {Estimator.__name__} instance is not fitted"
+    with pytest.raises(NotFittedError, match=problem):
         getattr(Estimator(), method)(*args)
 
 

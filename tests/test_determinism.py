@@ -33,7 +33,8 @@ def weights(est):
 )
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
 def test_same_seed_gives_bitwise_identical_fits(Estimator, solver, dropout):
-    params = dict(PARAMS, solver=solver, dropout=dropout, early_stopping=solver != "lbfgs")
+    early_stopping = solver != "lbfgs"
+    params = dict(PARAMS, solver=solver, dropout=dropout, early_stopping=early_stopping)
     first = Estimator(**params).fit(X, targets(Estimator))
     second = Estimator(**params).fit(X, targets(Estimator))
     assert weights(first) == weights(second)

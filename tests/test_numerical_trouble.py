@@ -146,7 +146,8 @@ def test_diverging_warm_start_rolls_back(solver):
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
 def test_diverging_partial_fit_rolls_back(Estimator):
     est = Estimator(hidden_layer_sizes=(5,), solver="sgd", batch_size=1, random_state=0)
-    kwargs = {"classes": np.unique(Y_CLASS)} if Estimator is ScratchMLPClassifier else {}
+    is_classifier = Estimator is ScratchMLPClassifier
+    kwargs = {"classes": np.unique(Y_CLASS)} if is_classifier else {}
     est.partial_fit(X, targets(Estimator), **kwargs)
     n_iter, t, loss_curve = est.n_iter_, est.t_, list(est.loss_curve_)
     est.set_params(learning_rate_init=1e30)
