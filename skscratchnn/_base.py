@@ -8,6 +8,7 @@ import copy
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,9 +19,17 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._activations import ACTIVATIONS
+from ._callbacks import CallbackSupportMixin, FitHooks, with_callbacks
 from ._interop import to_sklearn
-from ._network import DropoutKeys, Network, Workspace, loss_and_grad, predict_raw
-from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._network import (
+    DropoutKeys,
+    Network,
+    Workspace,
+    loss_and_grad,
+    predict_and_loss,
+    predict_raw,
+)
+from ._optimizers import LR_SCHEDULES, AdamOptimizer, SGDOptimizer
 from ._params import ParamLayout
 from ._solvers import TrainingState, run_lbfgs, run_stochastic
 from ._validation import validate_named
@@ -45,7 +54,7 @@ def _restored_on_error(estimator):
         raise
 
 
-class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
+class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the MLP estimators; use the subclasses."""
 
     _parameter_constraints: dict = {
@@ -54,7 +63,7 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions(set(LR_SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -76,6 +85,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "early_stopping_metric": [StrOptions({"score", "loss"})],
+        "restore_best_params": ["boolean"],
+        "schedule_adam": ["boolean"],
     }
 
     def __init__(
@@ -105,6 +117,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         n_iter_no_change=10,
         max_fun=15000,
         dropout=0.0,
+        early_stopping_metric="score",
+        restore_best_params=False,
+        schedule_adam=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -130,6 +145,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.dropout = dropout
+        self.early_stopping_metric = early_stopping_metric
+        self.restore_best_params = restore_best_params
+        self.schedule_adam = schedule_adam
 
     # -- subclass hooks -------------------------------------------------------
 
@@ -153,6 +171,10 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def _validation_metric(y_true, y_pred, sample_weight=None):
         """Score predictions on the early-stopping validation set."""
+
+    def _weigh_classes(self, Y, sample_weight):
+        """Return ``sample_weight`` times the class weights of the rows of ``Y``."""
+        return sample_weight
 
     # -- weights as per-layer views into the flat vector ----------------------
 
@@ -200,8 +222,15 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
     # -- fitting ---------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    @with_callbacks
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
+
+        Callbacks set with ``set_callbacks`` (scikit-learn 1.9 and later) are
+        called at the start and end of the fit and of each epoch (each
+        iteration of 'lbfgs'); one returning True at the end of an epoch stops
+        training there.
 
         Parameters
         ----------
@@ -215,12 +244,33 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights; a weight of 2 counts a sample twice.
 
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            Validation data of your own, used instead of a split of ``X``
+            (``validation_fraction`` is then ignored). Each epoch records its
+            score in ``validation_scores_`` and its loss in
+            ``validation_loss_curve_``; with ``early_stopping=True`` they decide
+            when to stop, otherwise they are only recorded (and guide
+            ``restore_best_params``). Stochastic solvers only. In a
+            :class:`~sklearn.pipeline.Pipeline`, request it with
+            ``set_fit_request(X_val=True, y_val=True)`` and transform it like
+            ``X`` with ``Pipeline(..., transform_input=["X_val"])``.
+
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            The targets of ``X_val``; required with it.
+
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
+
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight, incremental=False,
+            validation_data=(X_val, y_val, sample_weight_val),
+        )
 
     def _check_partial_fit(self):
         if self.solver not in STOCHASTIC_SOLVERS:
@@ -255,13 +305,21 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             )
         return tuple(float(rate) for rate in rates)
 
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, validation_data=(None,) * 3):
+        # Opened outside the rollback, so that a failed fit still tears down.
+        hooks = None
+        if not incremental:
+            hooks = FitHooks.start(self, X, y, sample_weight, self.max_iter)
         # Overflow surfaces as a non-finite loss or weights, which raise.
         with _restored_on_error(self), np.errstate(over="ignore", invalid="ignore"):
-            self._fit_unguarded(X, y, sample_weight, incremental)
+            self._fit_unguarded(
+                X, y, sample_weight, incremental, validation_data, hooks
+            )
+        if hooks is not None:
+            hooks.fit_ends()
         return self
 
-    def _fit_unguarded(self, X, y, sample_weight, incremental):
+    def _fit_unguarded(self, X, y, sample_weight, incremental, validation_data, hooks):
         continuing = incremental or self.warm_start
         reset = not (continuing and hasattr(self, "n_iter_"))
         hidden = self._hidden_layer_sizes()
@@ -278,9 +336,13 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 raise ValueError(
                     "Sample weights must contain at least one non-zero number."
                 )
+        sample_weight = self._weigh_classes(Y, sample_weight)
+        validation = self._check_validation_data(*validation_data, X.dtype, Y.shape[1])
         layout = ParamLayout([X.shape[1], *hidden, Y.shape[1]])
         network = Network(layout, self.activation, out_activation, self.alpha, dropout)
         rng = check_random_state(self.random_state)
+        if hooks is not None:
+            hooks.fitted_attributes = partial(self._fitted_attributes, network=network)
 
         if continuing and hasattr(self, "_theta"):
             if self._layout != layout:
@@ -300,25 +362,32 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 max_iter=self.max_iter,
                 max_fun=self.max_fun,
                 tol=self.tol,
+                hooks=hooks,
                 verbose=self.verbose,
             )
             self._check_finite(theta)
             self.n_iter_, self.loss_, self.t_ = n_iter, loss, 0
+            # A later warm start must not resume a stochastic run from before.
+            self.__dict__.pop("_optimizer", None)
+            self.__dict__.pop("_state", None)
         else:
             state = self._fit_stochastic(
-                theta, X, Y, sample_weight, network, rng, incremental, continuing, reset
+                theta, X, Y, sample_weight, network, rng, incremental, reset,
+                validation, hooks,
             )
             self._check_finite(theta)
             self._state = state
             self.n_iter_, self.t_, self.loss_ = state.n_iter, state.t, state.loss
             self.loss_curve_ = list(state.loss_curve)
-            if self.early_stopping:
+            self.best_loss_ = None if self.early_stopping else state.best_loss
+            validated = state.validation_scores is not None
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = self.best_validation_loss_ = None
+            if validated:
                 self.validation_scores_ = list(state.validation_scores)
+                self.validation_loss_curve_ = list(state.validation_losses)
                 self.best_validation_score_ = state.best_validation_score
-                self.best_loss_ = None
-            else:
-                self.best_loss_ = state.best_loss
-                self.validation_scores_ = self.best_validation_score_ = None
+                self.best_validation_loss_ = state.best_validation_loss
 
         self._theta, self._layout, self._network = theta, layout, network
         self.n_layers_ = len(layout.layer_units)
@@ -326,15 +395,16 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
         self.out_activation_ = out_activation
 
     def _fit_stochastic(
-        self, theta, X, Y, sample_weight, network, rng, incremental, continuing, reset
+        self, theta, X, Y, sample_weight, network, rng, incremental, reset, validation,
+        hooks,
     ):
         dropout_keys = None
         if network.has_dropout:
             dropout_keys = DropoutKeys.draw(rng, network, X.dtype)
 
         n_samples = X.shape[0]
-        rows, validation_score = None, None
-        if self.early_stopping:
+        rows = None
+        if self.early_stopping and validation is None:
             rows, val_rows = train_test_split(
                 np.arange(n_samples),
                 test_size=self.validation_fraction,
@@ -346,12 +416,8 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                     "The validation set is too small. Increase 'validation_fraction' "
                     "or the size of your dataset."
                 )
-            validation_score = self._make_validation_score(
-                network,
-                X[val_rows],
-                self._validation_labels(Y[val_rows]),
-                None if sample_weight is None else sample_weight[val_rows],
-            )
+            sw_val = None if sample_weight is None else sample_weight[val_rows]
+            validation = X[val_rows], Y[val_rows], sw_val
             n_samples = len(rows)
 
         if self.batch_size == "auto":
@@ -364,14 +430,9 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        if continuing and hasattr(self, "_optimizer") and not reset:
-            optimizer = copy.deepcopy(self._optimizer)
-        else:
-            optimizer = self._new_optimizer(theta.size, X.dtype)
+        optimizer = self._continued_optimizer(theta.size, X.dtype, incremental, reset)
         if reset or not hasattr(self, "_state"):
             state = TrainingState()
-            if self.early_stopping:
-                state.validation_scores, state.best_validation_score = [], -np.inf
         else:
             state = copy.deepcopy(self._state)
         state.n_iter = 0
@@ -397,11 +458,34 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
             incremental=incremental,
-            validation_score=validation_score,
+            validation=None if validation is None else self._validation(
+                network, *validation
+            ),
+            early_stopping=self.early_stopping,
+            metric=self.early_stopping_metric,
+            keep_best=self.restore_best_params and not incremental,
+            hooks=hooks,
             verbose=self.verbose,
         )
         self._optimizer = optimizer
         return state
+
+    def _continued_optimizer(self, n_params, dtype, incremental, reset):
+        """Return the optimizer to train with, carrying on the previous one's state.
+
+        ``partial_fit`` goes on with the previous optimizer as it was; a warm
+        start takes only its moment estimates into a new one built from the
+        current parameters, so the learning rate and its schedule start again.
+        """
+        previous = None if reset else getattr(self, "_optimizer", None)
+        solver_class = SGDOptimizer if self.solver == "sgd" else AdamOptimizer
+        if not isinstance(previous, solver_class):
+            return self._new_optimizer(n_params, dtype)
+        if incremental:
+            return copy.deepcopy(previous)
+        optimizer = self._new_optimizer(n_params, dtype)
+        optimizer.resume(previous)
+        return optimizer
 
     def _new_optimizer(self, n_params, dtype):
         if self.solver == "sgd":
@@ -413,19 +497,84 @@ class BaseScratchMLP(BaseEstimator, metaclass=ABCMeta):
                 self.momentum,
                 self.nesterovs_momentum,
                 self.power_t,
+                n_epochs=self.max_iter,
             )
+        # scikit-learn's Adam ignores learning_rate; 'cosine' and schedule_adam
+        # are new, so applying them changes no scikit-learn configuration.
+        schedule = "constant"
+        if self.schedule_adam or self.learning_rate == "cosine":
+            schedule = self.learning_rate
         return AdamOptimizer(
-            n_params, dtype, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+            n_params,
+            dtype,
+            self.learning_rate_init,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+            lr_schedule=schedule,
+            power_t=self.power_t,
+            n_epochs=self.max_iter,
         )
 
-    def _make_validation_score(self, network, X_val, y_val, sw_val):
-        def validation_score(theta):
-            output = predict_raw(theta, X_val, network)
-            if not np.isfinite(output).all():
-                return np.nan
-            return self._validation_metric(y_val, self._decode(output), sample_weight=sw_val)
+    def _check_validation_data(self, X_val, y_val, sample_weight_val, dtype, n_outputs):
+        """Validate the validation data passed to fit; return them, or None."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val is given without X_val and y_val.")
+            return None
+        if X_val is None or y_val is None:
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(f"{given} is given but {missing} is not: pass both.")
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise ValueError(
+                f"X_val and y_val are used by the stochastic solvers "
+                f"{STOCHASTIC_SOLVERS} only, not by solver={self.solver!r}."
+            )
+        try:
+            X_val, Y_val, _ = self._validate_data_and_targets(
+                X_val, y_val, reset=False, incremental=True
+            )
+        except ValueError as error:
+            raise ValueError(f"Invalid X_val, y_val: {error}") from error
+        if Y_val.shape[1] != n_outputs:
+            raise ValueError(
+                f"y_val has {Y_val.shape[1]} outputs where y has {n_outputs}."
+            )
+        if sample_weight_val is not None:
+            sample_weight_val = _check_sample_weight(
+                sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True
+            )
+        Y_val = Y_val.astype(dtype, copy=False)
+        sample_weight_val = self._weigh_classes(Y_val, sample_weight_val)
+        return X_val.astype(dtype, copy=False), Y_val, sample_weight_val
 
-        return validation_score
+    def _validation(self, network, X_val, Y_val, sw_val):
+        """Return ``validation(theta) -> (score, loss)`` on the given data."""
+        labels = self._validation_labels(Y_val)
+
+        def validation(theta):
+            output, loss = predict_and_loss(theta, X_val, Y_val, sw_val, network)
+            if not np.isfinite(output).all():
+                return np.nan, loss
+            score = self._validation_metric(
+                labels, self._decode(output), sample_weight=sw_val
+            )
+            return score, loss
+
+        return validation
+
+    def _fitted_attributes(self, theta, n_iter, loss, *, network):
+        """Return what makes a copy of this estimator predict with ``theta``."""
+        return {
+            "_theta": theta,
+            "_layout": network.layout,
+            "_network": network,
+            "n_layers_": len(network.layout.layer_units),
+            "n_outputs_": network.layout.layer_units[-1],
+            "out_activation_": network.out_activation,
+            "n_iter_": n_iter,
+            "loss_": loss,
+        }
 
     @staticmethod
     def _check_finite(theta):

@@ -1,10 +1,14 @@
 """The multi-layer perceptron classifier."""
 
+import inspect
+
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     type_of_target,
@@ -29,6 +33,21 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     Parameters
     ----------
 {shared_parameters}
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, ``{class_label: weight}``, multiplied into
+        ``sample_weight``, as scikit-learn's linear models take them (see
+        :func:`~sklearn.utils.class_weight.compute_class_weight`); None gives
+        every class weight 1. 'balanced' weighs each class by
+        ``n_samples / (n_classes * n_samples_in_class)``, counting samples by
+        their ``sample_weight``. The validation data are weighted alike: the
+        early-stopping split shares the training weights, and ``X_val`` is
+        weighted by the dict or balanced on its own classes, so validation
+        scores and losses measure what training minimizes. Not for multilabel
+        targets, whose loss sums one term per label: a sample weight cannot
+        weigh the labels apart, so a ValueError is raised. ``partial_fit``
+        balances each call's batch on its own (scikit-learn's ``SGDClassifier``
+        refuses 'balanced' there); pass a dict for weights fixed across calls.
 
     Attributes
     ----------
@@ -58,6 +77,29 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     >>> clf.score(X_test, y_test)
     0.8...
     """
+
+    _parameter_constraints: dict = {
+        **BaseScratchMLP._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self, hidden_layer_sizes=(100,), activation="relu", *, class_weight=None,
+        **kwargs,
+    ):
+        super().__init__(hidden_layer_sizes, activation, **kwargs)
+        self.class_weight = class_weight
+
+    # scikit-learn reads the parameters from the signature: show the base
+    # class's, followed by ``class_weight``, instead of ``**kwargs``.
+    __init__.__signature__ = (lambda sig: sig.replace(
+        parameters=[
+            *sig.parameters.values(),
+            inspect.Parameter(
+                "class_weight", inspect.Parameter.KEYWORD_ONLY, default=None
+            ),
+        ]
+    ))(inspect.signature(BaseScratchMLP.__init__))
 
     _validation_metric = staticmethod(accuracy_score)
 
@@ -107,10 +149,36 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     _validation_labels = _decode
 
-    def _stratification(self, Y):
+    def _weigh_classes(self, Y, sample_weight):
+        if self.class_weight is None:
+            return sample_weight
         if self._label_binarizer.y_type_.startswith("multilabel"):
+            raise ValueError(
+                "class_weight is not supported for multilabel targets: their loss "
+                "sums one term per label, which a weight per sample cannot weigh "
+                "apart. Use sample_weight, or class_weight=None."
+            )
+        codes = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0].astype(int)
+        if self.class_weight == "balanced":
+            # compute_class_weight's 'balanced' with sample weights (scikit-learn
+            # >= 1.7), n / (n_classes * n_c) over the classes that carry weight:
+            # a batch or a validation set may lack some, sample weights zero others.
+            counts = np.bincount(codes, sample_weight, minlength=len(self.classes_))
+            present = counts > 0
+            class_weights = np.zeros(len(self.classes_))
+            class_weights[present] = counts.sum() / (present.sum() * counts[present])
+        else:
+            class_weights = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=self.classes_[codes]
+            )
+        weights = class_weights[codes].astype(Y.dtype)
+        return weights if sample_weight is None else sample_weight * weights
+
+    def _stratification(self, Y):
+        # scikit-learn stratifies binary targets only (one output column).
+        if Y.shape[1] > 1:
             return None
-        labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+        labels = Y[:, 0]
         # A class with a single sample cannot be split in two.
         return labels if np.bincount(labels.astype(int)).min() >= 2 else None
 
@@ -202,5 +270,5 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        tags.classifier_tags.multi_label = self.class_weight is None
         return tags

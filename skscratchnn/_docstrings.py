@@ -30,11 +30,20 @@ SHARED_PARAMETERS = """\
         Size of minibatches for the stochastic solvers; 'auto' means
         ``min(200, n_samples)``. Not used by 'lbfgs'.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning rate schedule of 'sgd': 'constant' keeps
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
+default='constant'
+        Learning rate schedule, updated between epochs: 'constant' keeps
         ``learning_rate_init``; 'invscaling' uses
-        ``learning_rate_init / pow(t, power_t)``; 'adaptive' divides the rate by
-        5 each time ``n_iter_no_change`` epochs fail to improve by ``tol``.
+        ``learning_rate_init / pow(t, power_t)`` with ``t`` the number of
+        samples seen; 'adaptive' divides the rate by 5 each time
+        ``n_iter_no_change`` epochs fail to improve by ``tol`` (and stops below
+        1e-6); 'cosine' anneals it from ``learning_rate_init`` to 0 over
+        ``max_iter`` epochs, ``learning_rate_init * (1 + cos(pi * e / max_iter))
+        / 2`` after ``e`` epochs. As in scikit-learn, the first three apply to
+        'sgd' only unless ``schedule_adam=True``; 'cosine' applies to 'sgd' and
+        'adam'. A warm-started fit starts 'adaptive' and 'cosine' again from
+        ``learning_rate_init`` ('invscaling' follows ``t_``, which goes on);
+        ``partial_fit`` calls go on with the schedule, one epoch each.
 
     learning_rate_init : float, default=0.001
         The initial learning rate ('sgd' and 'adam').
@@ -65,8 +74,13 @@ SHARED_PARAMETERS = """\
         line when stdout is a terminal.
 
     warm_start : bool, default=False
-        When True, reuse the solution (and the stochastic optimizer's state) of
-        the previous call to fit as initialization.
+        When True, reuse the solution of the previous call to fit as
+        initialization. Unlike scikit-learn (whose issue 6091 this settles), the
+        stochastic optimizer's moment estimates carry over too (Adam's first
+        and second moments and step count, SGD's velocity), so two warm-started
+        fits of ``n`` epochs train as one fit of ``2 n`` would; the learning
+        rate and its schedule start again from the current parameters, as a
+        change of solver starts a new optimizer.
 
     momentum : float, default=0.9
         Momentum of 'sgd', between 0 and 1.
@@ -76,12 +90,15 @@ SHARED_PARAMETERS = """\
 
     early_stopping : bool, default=False
         Whether to hold out ``validation_fraction`` of the training data
-        (stratified for single-label classification) and stop when its score
-        does not improve by ``tol`` for ``n_iter_no_change`` epochs; the best
-        parameters are restored at the end. Stochastic solvers only.
+        (stratified for binary targets, as in scikit-learn), or use the
+        ``X_val`` and ``y_val`` passed to fit, and stop when the validation
+        metric (``early_stopping_metric``) does not improve by ``tol`` for
+        ``n_iter_no_change`` epochs; the best parameters are restored at the
+        end. Stochastic solvers only.
 
     validation_fraction : float, default=0.1
-        The proportion of training data set aside for early stopping.
+        The proportion of training data set aside for early stopping; not used
+        when fit is given ``X_val``.
 
     beta_1 : float, default=0.9
         Exponential decay rate of the first moment estimates of 'adam'.
@@ -106,7 +123,29 @@ SHARED_PARAMETERS = """\
         prediction uses the whole network unchanged. Masks depend on each
         sample's values, so a sample weight of 2 still equals a repeated row.
         Not available with ``solver='lbfgs'``, whose objective must be
-        deterministic."""
+        deterministic.
+
+    early_stopping_metric : {'score', 'loss'}, default='score'
+        The validation metric that early stopping and ``restore_best_params``
+        follow: 'score' is scikit-learn's choice, the accuracy or R^2 of
+        ``score``; 'loss' is the loss on the validation data
+        (``validation_loss_curve_``), which must fall by ``tol`` to count as an
+        improvement.
+
+    restore_best_params : bool, default=False
+        Whether to end training with the parameters of the best epoch even
+        without early stopping: the best by ``early_stopping_metric`` on the
+        ``X_val`` given to fit, or else the epoch with the lowest training
+        loss (the mean loss over the epoch's minibatches, ``loss_curve_``).
+        Early stopping always restores them, as in scikit-learn. Used by the
+        stochastic solvers' fit, not by ``partial_fit``, which would otherwise
+        throw away each epoch that does worse than an earlier one.
+
+    schedule_adam : bool, default=False
+        Whether 'invscaling' and 'adaptive' ``learning_rate`` schedules also
+        apply to 'adam', scaling its base rate ``learning_rate_init`` before
+        bias correction. False keeps scikit-learn's behaviour, where they apply
+        to 'sgd' only."""
 
 SHARED_ATTRIBUTES = """\
     loss_ : float
@@ -120,12 +159,21 @@ SHARED_ATTRIBUTES = """\
         The training loss at the end of each epoch (stochastic solvers).
 
     validation_scores_ : list of shape (`n_iter_`,) or None
-        The score on the held-out validation set at each epoch; None unless
-        ``early_stopping=True``.
+        The score on the validation data at each epoch; None without
+        validation data (``early_stopping=True`` or ``X_val`` passed to fit).
+
+    validation_loss_curve_ : list of shape (`n_iter_`,) or None
+        The loss on the validation data at each epoch, beside
+        ``validation_scores_``; None without validation data. It is the
+        weighted mean loss of the validation samples without the L2 penalty,
+        which ``loss_curve_`` includes: the penalty is a property of the
+        weights, not of the data, and scaled by the training set's size.
 
     best_validation_score_ : float or None
-        The best validation score, whose parameters were kept; None unless
-        ``early_stopping=True``.
+        The best of ``validation_scores_``; None without validation data.
+
+    best_validation_loss_ : float or None
+        The lowest of ``validation_loss_curve_``; None without validation data.
 
     t_ : int
         The number of training samples seen by the solver during fitting.

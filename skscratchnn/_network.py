@@ -273,13 +273,46 @@ def predict_raw(theta, X, network, chunk_rows=4096):
     -------
     output : ndarray of shape (n_samples, n_outputs)
     """
+    return predict_and_loss(theta, X, None, None, network, chunk_rows)[0]
+
+
+def predict_and_loss(theta, X, Y, sw, network, chunk_rows=4096):
+    """Return the network's output for ``X`` and its loss on ``Y`` in one pass.
+
+    The loss is the ``sw``-weighted mean of the per-sample loss, without the L2
+    penalty and without dropout: the fit to ``Y`` alone, as on validation data.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (n_params,)
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs) or None
+        Encoded targets; None skips the loss.
+    sw : ndarray of shape (n_samples,) or None
+    network : Network
+    chunk_rows : int, default=4096
+
+    Returns
+    -------
+    output : ndarray of shape (n_samples, n_outputs)
+    loss : float or None
+    """
     n = X.shape[0]
     output = np.empty((n, network.layout.layer_units[-1]), dtype=theta.dtype)
+    sample_losses = None if Y is None else np.empty(n, dtype=theta.dtype)
     work = Workspace(network, min(n, chunk_rows), theta.dtype, training=False)
     output_activation = OUTPUT_ACTIVATIONS[network.out_activation]
     for start in range(0, n, chunk_rows):
         rows = slice(start, min(start + chunk_rows, n))
         chunk = _forward(theta, X[rows], network, work)
+        if Y is not None:
+            # The loss overwrites its input with the gradient: hand it a copy.
+            output[rows] = chunk
+            sample_losses[rows] = LOSSES[network.out_activation](output[rows], Y[rows])
         output_activation(chunk)
         output[rows] = chunk
-    return output
+    if Y is None:
+        return output, None
+    if sw is None:
+        return output, float(sample_losses.mean())
+    return output, float(sample_losses @ sw / sw.sum())

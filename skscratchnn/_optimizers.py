@@ -2,13 +2,67 @@
 
 They reproduce scikit-learn's ``SGDOptimizer`` and ``AdamOptimizer`` step for
 step, as a few fused in-place passes over one array instead of one list
-comprehension per parameter.
+comprehension per parameter. Learning-rate schedules act between epochs only
+(``iteration_ends``, ``trigger_stopping``), never inside ``step``.
 """
 
 import numpy as np
 
+LR_SCHEDULES = ("constant", "invscaling", "adaptive", "cosine")
 
-class SGDOptimizer:
+
+class _EpochSchedule:
+    """Learning-rate schedules applied between epochs, shared by both optimizers.
+
+    A subclass names in ``_scheduled_rate`` the attribute that its ``step``
+    scales updates by, and sets ``initial_rate``, ``lr_schedule``, ``power_t``,
+    ``n_epochs`` and ``epochs`` (epochs done so far).
+    """
+
+    def iteration_ends(self, time_step):
+        """Set the rate for the next epoch ('invscaling' and 'cosine').
+
+        'invscaling' gives ``initial_rate / (time_step + 1) ** power_t`` with
+        ``time_step`` the number of samples seen; 'cosine' anneals from
+        ``initial_rate`` to 0 over ``n_epochs`` epochs and stays at 0 after.
+        """
+        self.epochs += 1
+        if self.lr_schedule == "invscaling":
+            rate = self.initial_rate / (time_step + 1) ** self.power_t
+        elif self.lr_schedule == "cosine":
+            done = min(self.epochs / self.n_epochs, 1.0)
+            rate = 0.5 * self.initial_rate * (1.0 + np.cos(np.pi * done))
+        else:
+            return
+        setattr(self, self._scheduled_rate, rate)
+
+    def trigger_stopping(self, msg, verbose):
+        """Return whether to stop; 'adaptive' first divides the rate by 5."""
+        rate = getattr(self, self._scheduled_rate)
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        setattr(self, self._scheduled_rate, rate / 5.0)
+        if verbose:
+            print(msg + " Setting learning rate to %f" % (rate / 5.0))
+        return False
+
+    def resume(self, previous):
+        """Carry on from ``previous``'s moment estimates (not its rate or schedule)."""
+        for name in self._moments:
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray):
+                value[...] = getattr(previous, name)
+            else:
+                setattr(self, name, getattr(previous, name))
+
+
+class SGDOptimizer(_EpochSchedule):
     """Stochastic gradient descent with momentum and learning-rate schedules.
 
     Parameters
@@ -16,21 +70,37 @@ class SGDOptimizer:
     n_params : int
     dtype : numpy dtype
     learning_rate_init : float
-    lr_schedule : {'constant', 'invscaling', 'adaptive'}
+    lr_schedule : {'constant', 'invscaling', 'adaptive', 'cosine'}
     momentum : float
     nesterov : bool
     power_t : float
+    n_epochs : int, default=None
+        Length of the 'cosine' schedule in epochs.
     """
 
+    _scheduled_rate = "learning_rate"
+    _moments = ("velocity",)
+
     def __init__(
-        self, n_params, dtype, learning_rate_init, lr_schedule, momentum, nesterov, power_t
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        lr_schedule,
+        momentum,
+        nesterov,
+        power_t,
+        n_epochs=None,
     ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
+        self.initial_rate = float(learning_rate_init)
         self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
+        self.n_epochs = n_epochs
+        self.epochs = 0
         self.velocity = np.zeros(n_params, dtype)
         self._scratch = np.empty(n_params, dtype)
 
@@ -50,28 +120,7 @@ class SGDOptimizer:
         else:
             theta += self.velocity
 
-    def iteration_ends(self, time_step):
-        """Decay the learning rate after an epoch, for 'invscaling'."""
-        if self.lr_schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
-
-    def trigger_stopping(self, msg, verbose):
-        """Return whether to stop; 'adaptive' first divides the rate by 5."""
-        if self.lr_schedule != "adaptive":
-            if verbose:
-                print(msg + " Stopping.")
-            return True
-        if self.learning_rate <= 1e-6:
-            if verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
-        self.learning_rate /= 5.0
-        if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
-        return False
-
-
-class AdamOptimizer:
+class AdamOptimizer(_EpochSchedule):
     """Adam with bias correction (Kingma and Ba, 2014).
 
     Parameters
@@ -79,14 +128,40 @@ class AdamOptimizer:
     n_params : int
     dtype : numpy dtype
     learning_rate_init : float
+        The base rate that ``step`` corrects for bias; a schedule other than
+        'constant' changes it between epochs.
     beta_1, beta_2 : float
         Decay rates of the first and second moment estimates.
     epsilon : float
+    lr_schedule : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
+    power_t : float, default=0.5
+        The exponent of 'invscaling'.
+    n_epochs : int, default=None
+        Length of the 'cosine' schedule in epochs.
     """
 
-    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
+    _scheduled_rate = "learning_rate_init"
+    _moments = ("t", "m", "v")
+
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        beta_1,
+        beta_2,
+        epsilon,
+        lr_schedule="constant",
+        power_t=0.5,
+        n_epochs=None,
+    ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
+        self.initial_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+        self.n_epochs = n_epochs
+        self.epochs = 0
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -127,11 +202,3 @@ class AdamOptimizer:
         self._update /= scratch
         theta += self._update
 
-    def iteration_ends(self, time_step):
-        """Nothing to do at the end of an epoch."""
-
-    def trigger_stopping(self, msg, verbose):
-        """Return True: Adam has no schedule to fall back on."""
-        if verbose:
-            print(msg + " Stopping.")
-        return True

@@ -21,8 +21,9 @@ class TrainingState:
     """Progress of stochastic training, carried over by ``partial_fit``.
 
     Attributes mirror the estimator's fitted attributes (``n_iter_``, ``t_``,
-    ``loss_curve_``, ...); ``best_theta`` holds the best parameters seen on the
-    validation data when early stopping.
+    ``loss_curve_``, ...); ``best_theta`` holds the parameters of the best
+    epoch when they are to be restored. The validation lists are None until
+    training sees validation data.
     """
 
     n_iter: int = 0
@@ -32,7 +33,9 @@ class TrainingState:
     loss_curve: list = field(default_factory=list)
     best_loss: float = np.inf
     validation_scores: list = None
-    best_validation_score: float = None
+    validation_losses: list = None
+    best_validation_score: float = -np.inf
+    best_validation_loss: float = np.inf
     no_improvement_count: int = 0
     best_theta: np.ndarray = None
 
@@ -77,7 +80,11 @@ def run_stochastic(
     tol,
     n_iter_no_change,
     incremental,
-    validation_score=None,
+    validation=None,
+    early_stopping=False,
+    metric="score",
+    keep_best=False,
+    hooks=None,
     verbose=False,
 ):
     """Train ``theta`` in place with minibatch updates from ``optimizer``.
@@ -103,21 +110,38 @@ def run_stochastic(
     n_iter_no_change : int or inf
     incremental : bool
         One epoch, no convergence warning (``partial_fit``).
-    validation_score : callable, default=None
-        ``validation_score(theta) -> float``; switches on early stopping.
+    validation : callable, default=None
+        ``validation(theta) -> (score, loss)`` on validation data, recorded
+        after each epoch.
+    early_stopping : bool, default=False
+        Count epochs without improvement on the validation ``metric`` rather
+        than on the training loss.
+    metric : {'score', 'loss'}, default='score'
+        The validation metric that early stopping and ``keep_best`` follow.
+    keep_best : bool, default=False
+        End with the parameters of the best epoch: by the validation
+        ``metric`` if there is ``validation``, else by the training loss.
+        Always done when early stopping.
+    hooks : object, default=None
+        ``hooks.epoch_begins()`` and ``hooks.epoch_ends(theta, n_iter, loss)``
+        are called around each epoch; the latter returning True stops training.
     verbose : bool or int
     """
     n_samples = X.shape[0] if rows is None else len(rows)
     order = np.arange(n_samples) if rows is None else rows.copy()
     gatherer = _BatchGatherer([X, Y, sw], batch_size)
     needs_gather = shuffle or rows is not None
-    early_stopping = validation_score is not None
+    keep_best = keep_best or early_stopping
+    if validation is not None and state.validation_scores is None:
+        state.validation_scores, state.validation_losses = [], []
     progress = EpochProgress(1 if incremental else max_iter, verbose)
     try:
         for _ in range(max_iter):
             if shuffle:
                 # Shuffle row indices, not the data, to save memory.
                 rng.shuffle(order)
+            if hooks is not None:
+                hooks.epoch_begins()
             accumulated_loss = 0.0
             for batch_start in range(0, n_samples, batch_size):
                 batch = slice(batch_start, min(batch_start + batch_size, n_samples))
@@ -141,16 +165,19 @@ def run_stochastic(
                 )
             state.t += n_samples
             state.loss_curve.append(state.loss)
-            if early_stopping:
-                _update_validation(state, validation_score(theta), theta, tol)
-            else:
-                _update_training_loss(state, tol)
-            score = state.validation_scores[-1] if early_stopping else None
+            _record_epoch(
+                state, theta, validation, early_stopping, metric, keep_best, tol
+            )
+            score = None if validation is None else state.validation_scores[-1]
             progress.update(state.n_iter, state.loss, score)
+            if hooks is not None and hooks.epoch_ends(theta, state.n_iter, state.loss):
+                break
 
             optimizer.iteration_ends(state.t)
             if state.no_improvement_count > n_iter_no_change:
-                what = "Validation score" if early_stopping else "Training loss"
+                what = "Training loss"
+                if early_stopping:
+                    what = f"Validation {metric}"
                 msg = (
                     f"{what} did not improve more than tol={tol:f} for "
                     f"{n_iter_no_change} consecutive epochs."
@@ -172,30 +199,44 @@ def run_stochastic(
         warnings.warn("Training interrupted by user.")
     finally:
         progress.end_line()
-    if early_stopping and state.best_theta is not None:
+    if keep_best and state.best_theta is not None:
         np.copyto(theta, state.best_theta)
 
 
-def _update_validation(state, score, theta, tol):
-    state.validation_scores.append(score)
-    if score < state.best_validation_score + tol:
+def _record_epoch(state, theta, validation, early_stopping, metric, keep_best, tol):
+    """Record an epoch's metrics, count it if no better, keep ``theta`` if best.
+
+    Each metric is compared as a gain (higher is better) against its best
+    before this epoch, as scikit-learn does for the score and the loss.
+    """
+    training = -state.loss, -state.best_loss
+    state.best_loss = min(state.best_loss, state.loss)
+    watched = training
+    if validation is not None:
+        score, loss = validation(theta)
+        state.validation_scores.append(score)
+        state.validation_losses.append(loss)
+        if metric == "score":
+            watched = score, state.best_validation_score
+        else:
+            watched = -loss, -state.best_validation_loss
+        state.best_validation_score = max(state.best_validation_score, score)
+        state.best_validation_loss = min(state.best_validation_loss, loss)
+
+    gain, best = watched if early_stopping else training
+    if gain < best + tol:
         state.no_improvement_count += 1
     else:
         state.no_improvement_count = 0
-    if score > state.best_validation_score:
-        state.best_validation_score = score
-        state.best_theta = theta.copy()
+    gain, best = watched
+    if keep_best and gain > best:
+        if state.best_theta is None:
+            state.best_theta = theta.copy()
+        else:
+            np.copyto(state.best_theta, theta)
 
 
-def _update_training_loss(state, tol):
-    if state.loss_curve[-1] > state.best_loss - tol:
-        state.no_improvement_count += 1
-    else:
-        state.no_improvement_count = 0
-    state.best_loss = min(state.best_loss, state.loss_curve[-1])
-
-
-def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, verbose=False):
+def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, hooks=None, verbose=False):
     """Minimize ``objective`` over ``theta`` with L-BFGS-B; update ``theta`` in place.
 
     Parameters
@@ -207,6 +248,9 @@ def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, verbose=False):
         Limits on iterations and on objective evaluations.
     tol : float
         Passed as ``gtol``.
+    hooks : object, default=None
+        As in :func:`run_stochastic`, with one L-BFGS iteration for an epoch;
+        called once the iteration is done.
     verbose : bool or int
 
     Returns
@@ -220,8 +264,19 @@ def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, verbose=False):
         loss, grad = objective(x.astype(theta.dtype, copy=False))
         return loss, grad.astype(np.float64)
 
-    def report(intermediate_result):
-        print(f"L-BFGS iteration, loss = {intermediate_result.fun:.8f}")
+    n_iter, stopped = 0, False
+
+    def end_iteration(intermediate_result):
+        nonlocal n_iter, stopped
+        n_iter += 1
+        if verbose:
+            print(f"L-BFGS iteration, loss = {intermediate_result.fun:.8f}")
+        if hooks is not None:
+            hooks.epoch_begins()
+            x = intermediate_result.x.astype(theta.dtype)
+            if hooks.epoch_ends(x, n_iter, float(intermediate_result.fun)):
+                stopped = True
+                raise StopIteration
 
     result = scipy.optimize.minimize(
         fun,
@@ -229,9 +284,9 @@ def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, verbose=False):
         method="L-BFGS-B",
         jac=True,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-        callback=report if verbose else None,
+        callback=end_iteration if verbose or hooks is not None else None,
     )
-    if result.status != 0:
+    if result.status != 0 and not stopped:
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iteration(s) "
             f"(status={result.status}): {result.message}. Increase the number of "

@@ -1,0 +1,77 @@
+"""scikit-learn's callback API (``sklearn.callback``, 1.9+), where installed.
+
+The estimators inherit ``set_callbacks`` from scikit-learn's
+``CallbackSupportMixin``; :class:`FitHooks` calls the callbacks at the start
+and end of ``fit`` and of each epoch (each L-BFGS iteration). With an older
+scikit-learn the mixin is an empty stand-in and no hooks run.
+"""
+
+try:
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+except ImportError:  # scikit-learn < 1.9
+
+    class CallbackSupportMixin:
+        """Stand-in for scikit-learn's mixin where it has no callback API."""
+
+    def with_callbacks(method):
+        """Return ``method`` unchanged: there are no callbacks to tear down."""
+        return method
+
+
+class FitHooks:
+    """The callback contexts of one ``fit``, opened at its start.
+
+    Parameters
+    ----------
+    estimator : BaseScratchMLP
+        The estimator being fitted; it must have callbacks set.
+    X, y : array-like
+        The training data as passed to ``fit``, handed to the callbacks.
+    metadata : dict
+        Fit metadata handed to the callbacks, such as ``sample_weight``.
+    max_epochs : int
+        The most epochs (or L-BFGS iterations) the fit may run.
+    """
+
+    def __init__(self, estimator, X, y, metadata, max_epochs):
+        self._estimator = estimator
+        self._data = dict(X=X, y=y, metadata=metadata)
+        self._context = estimator._init_callback_context(max_subtasks=max_epochs)
+        self._context.call_on_fit_task_begin(estimator=estimator, **self._data)
+        self._epoch = None
+        # Set by the estimator once the network exists:
+        # fitted_attributes(theta, n_iter, loss) -> dict of fitted attributes.
+        self.fitted_attributes = None
+
+    @classmethod
+    def start(cls, estimator, X, y, sample_weight, max_epochs):
+        """Open the hooks of a fit, or return None if no callback is set."""
+        if not getattr(estimator, "_skl_callbacks", None):
+            return None
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        return cls(estimator, X, y, metadata, max_epochs)
+
+    def epoch_begins(self):
+        """Open the task of the next epoch."""
+        self._epoch = self._context.subcontext(task_name="epoch")
+        self._epoch.call_on_fit_task_begin(estimator=self._estimator, **self._data)
+
+    def epoch_ends(self, theta, n_iter, loss):
+        """Close the epoch's task; return whether a callback asks to stop.
+
+        A callback that asks for a fitted estimator gets a copy of the
+        estimator that predicts with a copy of ``theta``.
+        """
+        return self._epoch.call_on_fit_task_end(
+            estimator=self._estimator,
+            reconstruction_attributes=lambda: self.fitted_attributes(
+                theta.copy(), n_iter, loss
+            ),
+            **self._data,
+        )
+
+    def fit_ends(self):
+        """Close the fit's task; the estimator is fitted by now."""
+        self._context.call_on_fit_task_end(
+            estimator=self._estimator, reconstruction_attributes={}, **self._data
+        )
