@@ -120,6 +120,7 @@ class SGDOptimizer(_EpochSchedule):
         else:
             theta += self.velocity
 
+
 class AdamOptimizer(_EpochSchedule):
     """Adam with bias correction (Kingma and Ba, 2014).
 
@@ -201,4 +202,3 @@ class AdamOptimizer(_EpochSchedule):
         np.multiply(self.m, -self.learning_rate, out=self._update)
         self._update /= scratch
         theta += self._update
-
