@@ -15,7 +15,6 @@ import skscratchnn
 threadpool_limits(1)
 
 DOCS = Path(__file__).parent
-BENCHMARKS_README = DOCS.parent / "benchmarks" / "README.md"
 
 project = "skscratchnn"
 author = "the skscratchnn developers"
@@ -75,24 +74,39 @@ sphinx_gallery_conf = {
     "show_memory": False,
 }
 
-# The benchmark tables come from benchmarks/README.md when it exists; the page
-# still builds, pointing to the benchmarks folder, when it does not.
+# The benchmarks page shows benchmarks/README.md and the result files in
+# benchmarks/results/ as they are at build time; it builds without them too.
+BENCHMARKS = DOCS.parent / "benchmarks"
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header", "myst.xref_missing"]
+
+
+def _include_markdown(path):
+    """Return reST including the Markdown file ``path`` (relative to docs/)."""
+    # The including page has a title: skip the file's own, if it starts with one.
+    starts_with_title = path.read_text().startswith("# ")
+    relative = path.relative_to(DOCS.parent).as_posix()
+    return (
+        f"\n\n.. include:: ../{relative}\n"
+        "   :parser: myst_parser.sphinx_\n"
+        + ("   :start-line: 1\n" if starts_with_title else "")
+    )
 
 
 def _include_benchmark_results(app, docname, source):
     if docname != "benchmarks":
         return
-    if BENCHMARKS_README.exists():
-        source[0] += (
-            "\n\n.. include:: " + BENCHMARKS_README.as_posix() + "\n"
-            "   :parser: myst_parser.sphinx_\n"
-        )
+    readme = BENCHMARKS / "README.md"
+    if readme.exists():
+        source[0] += _include_markdown(readme)
     else:
+        source[0] += "\n\nThere was no ``benchmarks/README.md`` at build time.\n"
+    for result in sorted((BENCHMARKS / "results").glob("*.md")):
+        title = result.read_text().partition("\n")[0].lstrip("# ") or result.name
         source[0] += (
-            "\n\nThere was no ``benchmarks/README.md`` when this documentation "
-            "was built.\n"
+            f"\n\n{title}\n{'-' * len(title)}\n\n"
+            f"From ``benchmarks/results/{result.name}``."
+            + _include_markdown(result)
         )
 
 
