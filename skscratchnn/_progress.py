@@ -78,7 +78,9 @@ class EpochProgress:
             line = _plain_line(n_iter, loss, validation_score, elapsed, self.total, eta)
             self._write(line + "\n")
             return
-        self._pending = _live_line(n_iter, self.total, loss, validation_score, elapsed, eta)
+        self._pending = _live_line(
+            n_iter, self.total, loss, validation_score, elapsed, eta
+        )
         now = time.perf_counter()
         last_epoch = n_iter >= self.total
         if last_epoch or now - self._last_draw >= _MIN_REDRAW_SECONDS:
@@ -135,4 +137,6 @@ def _live_line(n_iter, total, loss, validation_score, elapsed, eta):
 def _clock(seconds):
     minutes, seconds = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes}:{seconds:02d}"

@@ -6,8 +6,7 @@ import os
 import pytest
 from sklearn.datasets import make_classification
 
-from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
-from skscratchnn import _progress
+from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor, _progress
 from skscratchnn._progress import EpochProgress
 
 
