@@ -111,7 +111,7 @@ class SGDOptimizer(_EpochSchedule):
         ``theta += momentum v - lr g``.
         """
         step = self._scratch
-        np.multiply(grad, -self.learning_rate, out=step)
+        np.multiply(grad, float(-self.learning_rate), out=step)
         self.velocity *= self.momentum
         self.velocity += step
         if self.nesterov:
@@ -170,7 +170,6 @@ class AdamOptimizer(_EpochSchedule):
         self.m = np.zeros(n_params, dtype)
         self.v = np.zeros(n_params, dtype)
         self._scratch = np.empty(n_params, dtype)
-        self._update = np.empty(n_params, dtype)
 
     def step(self, theta, grad):
         r"""Update ``theta`` in place from ``grad``.
@@ -182,23 +181,24 @@ class AdamOptimizer(_EpochSchedule):
             \theta \leftarrow \theta - lr_t \frac{m}{\sqrt{v} + \epsilon},
             \quad lr_t = lr \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
         """
+        # The moments are kept as m / (1 - beta_1) and v / (1 - beta_2): the
+        # same update in 10 passes over theta instead of 12.
         scratch = self._scratch
         self.t += 1
         self.m *= self.beta_1
-        np.multiply(grad, 1 - self.beta_1, out=scratch)
-        self.m += scratch
+        self.m += grad
         self.v *= self.beta_2
         np.multiply(grad, grad, out=scratch)
-        scratch *= 1 - self.beta_2
         self.v += scratch
         self.learning_rate = (
             self.learning_rate_init
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        # Same rounding order as scikit-learn: (-lr_t * m) / (sqrt(v) + eps).
+        # Python floats, not NumPy float64 scalars, keep float32 passes float32.
+        root_1_minus_beta_2 = float(np.sqrt(1 - self.beta_2))
         np.sqrt(self.v, out=scratch)
-        scratch += self.epsilon
-        np.multiply(self.m, -self.learning_rate, out=self._update)
-        self._update /= scratch
-        theta += self._update
+        scratch += self.epsilon / root_1_minus_beta_2
+        np.divide(self.m, scratch, out=scratch)
+        scratch *= float(-self.learning_rate * (1 - self.beta_1) / root_1_minus_beta_2)
+        theta += scratch

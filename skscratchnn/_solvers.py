@@ -59,7 +59,9 @@ class _BatchGatherer:
             elif buffer is None:
                 out.append(a[idx])
             else:
-                out.append(np.take(a, idx, axis=0, out=buffer[: len(idx)]))
+                # mode="clip" (the indices are valid anyway) lets take write
+                # straight into out; the default "raise" goes through a copy.
+                out.append(np.take(a, idx, axis=0, out=buffer[: len(idx)], mode="clip"))
         return out
 
 
