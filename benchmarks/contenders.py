@@ -14,7 +14,8 @@ def gemm_epoch(X, hidden, n_outputs, batch_size):
     units = [X.shape[1], *hidden, n_outputs]
     W = [rng.uniform(-0.1, 0.1, (a, b)).astype(X.dtype) for a, b in zip(units, units[1:])]
     A = [np.empty((batch_size, n), X.dtype) for n in units[1:]]
-    D = [np.empty((batch_size, n), X.dtype) for n in units[1:]]
+    # Finite values: garbage from np.empty could hold NaNs or subnormals.
+    D = [rng.uniform(-1, 1, (batch_size, n)).astype(X.dtype) for n in units[1:]]
     G = [np.empty_like(w) for w in W]
     for start in range(0, X.shape[0] - batch_size + 1, batch_size):
         inputs = [X[start : start + batch_size], *A[:-1]]

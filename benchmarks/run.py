@@ -7,6 +7,7 @@ is installed).
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -51,42 +52,71 @@ def fit_estimator(Estimator, params, X, y):
         return timed(lambda: Estimator(**params).fit(X, y))
 
 
-def bench_reference(data, dtype, epochs, repeats, with_torch):
-    """Workload R for one dtype: seconds per epoch and test accuracy per contender."""
+def bench_reference(data, dtype, epochs, repeats, torch_argv):
+    """Workload R for one dtype: seconds per epoch and test accuracy per contender.
+
+    PyTorch, when ``torch_argv`` is given, trains in a child process: its
+    OpenMP threads keep spinning after each call and would slow whichever
+    contender ran next in this process.
+    """
     X, y, X_test, y_test = (a.astype(dtype) if a.dtype.kind == "f" else a for a in data)
+
+    def estimator(Estimator, **extra):
+        def run():
+            elapsed, model = fit_estimator(Estimator, r_params(epochs, **extra), X, y)
+            return elapsed / epochs, float(np.mean(model.predict(X_test) == y_test)), model
+        return run
+
     contenders = {
-        "skscratchnn": lambda: fit_estimator(ScratchMLPClassifier, r_params(epochs), X, y),
-        "sklearn": lambda: fit_estimator(MLPClassifier, r_params(epochs), X, y),
-        "skscratchnn dropout=0.2": lambda: fit_estimator(
-            ScratchMLPClassifier, r_params(epochs, dropout=0.2), X, y
-        ),
-        "GEMM-only bound": lambda: timed(lambda: gemm_epoch(X, HIDDEN, 10, 200)),
+        "skscratchnn": estimator(ScratchMLPClassifier),
+        "sklearn": estimator(MLPClassifier),
+        "skscratchnn dropout=0.2": estimator(ScratchMLPClassifier, dropout=0.2),
+        "GEMM-only bound": lambda: (timed(lambda: gemm_epoch(X, HIDDEN, 10, 200))[0],
+                                    None, None),
     }
-    if with_torch:
-        contenders["PyTorch CPU"] = lambda: timed(
-            lambda: torch_fit(X, y, HIDDEN, epochs, R_PARAMS)
-        )
+    if torch_argv is not None:
+        contenders["PyTorch CPU"] = lambda: torch_in_child(torch_argv, dtype, epochs)
     seconds = {name: [] for name in contenders}
-    models = {}
+    accuracy, models = {}, {}
     for _ in range(repeats):
         for name, run in contenders.items():
-            elapsed, model = run()
-            per_epoch = elapsed if name == "GEMM-only bound" else elapsed / epochs
+            per_epoch, accuracy[name], models[name] = run()
             seconds[name].append(per_epoch)
-            models[name] = model
-    results = {}
-    for name, times in seconds.items():
-        model = models[name]
-        accuracy = None if model is None else float(np.mean(model.predict(X_test) == y_test))
-        results[name] = {"seconds_per_epoch": float(np.median(times)), "all": times,
-                         "test_accuracy": accuracy}
+    results = {
+        name: {"seconds_per_epoch": float(np.median(times)), "all": times,
+               "test_accuracy": accuracy[name]}
+        for name, times in seconds.items()
+    }
     return results, models
 
 
+def torch_in_child(argv, dtype, epochs):
+    out = subprocess.run(
+        [sys.executable, __file__, *argv, "--torch-child", np.dtype(dtype).name],
+        check=True, capture_output=True, text=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["seconds"] / epochs, result["accuracy"], None
+
+
+def torch_child(args):
+    """Train workload R with PyTorch in this process; print seconds and accuracy."""
+    X, y, X_test, y_test = load_data(args, dtype=np.dtype(args.torch_child))
+    elapsed, model = timed(lambda: torch_fit(X, y, HIDDEN, args.epochs, R_PARAMS))
+    accuracy = float(np.mean(model.predict(X_test) == y_test))
+    print(json.dumps({"seconds": elapsed, "accuracy": accuracy}))
+
+
 def bench_predict(models, X_all, repeats):
-    """predict_proba on all rows, ours vs sklearn, interleaved."""
+    """predict_proba on all rows, ours vs sklearn, interleaved, after one warm-up each.
+
+    The warm-up keeps first-call costs (fresh pages for the large outputs) out of
+    the steady state that repeated predictions see.
+    """
     times = {"skscratchnn": [], "sklearn": []}
-    for _ in range(repeats):
+    for name in times:
+        models[name].predict_proba(X_all)
+    for _ in range(max(repeats, 5)):
         for name in times:
             times[name].append(timed(lambda: models[name].predict_proba(X_all))[0])
     return {name: float(np.median(t)) for name, t in times.items()}
@@ -128,31 +158,36 @@ def load_data(args, dtype=np.float64):
 
 
 def memory_child(args):
-    """Measure one fit of R (1 epoch) in this process; print JSON."""
-    import resource
+    """Measure one fit of R (1 epoch) in this process; print JSON.
+
+    The peak is the kernel's high-water mark of resident memory (``VmHWM``),
+    reset to the current size right before the fit through
+    ``/proc/self/clear_refs``, so loading the data does not count. (``ru_maxrss``
+    would not do: it also survives ``exec`` from the parent process.)
+    """
     import tracemalloc
 
     X, y, _, _ = load_data(args, dtype=np.dtype(args.memory_child))
 
-    def rss():
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    def resident():
+        with open("/proc/self/status") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return {k: int(fields[k].split()[0]) * 1024 for k in ("VmRSS", "VmHWM")}
 
     # BLAS allocates its work buffers on the first product: a cost of the
     # process, not of the fit, so pay it before taking the baseline.
     np.ones((64, 64), X.dtype) @ np.ones((64, 64), X.dtype)
-    baseline_rss = rss()
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    baseline = resident()["VmRSS"]
     tracemalloc.start()
     fit_estimator(ScratchMLPClassifier, r_params(1), X, y)
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({
         "X_nbytes": X.nbytes,
         "traced_peak_bytes": traced_peak,
-        "rss_peak_above_baseline_bytes": max(peak_rss, peak_before) - baseline_rss,
-        "rss_peak_was_reached_during_fit": peak_rss > peak_before,
+        "rss_peak_above_baseline_bytes": resident()["VmHWM"] - baseline,
     }))
 
 
@@ -272,26 +307,25 @@ def main(argv=None):
     parser.add_argument("--no-scaling", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    parser.add_argument("--torch-child", help=argparse.SUPPRESS)
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
 
     if args.memory_child:
         return memory_child(args)
+    if args.torch_child:
+        return torch_child(args)
 
     X, y, X_test, y_test = load_data(args)
-    try:
-        import torch  # noqa: F401
-
-        with_torch = not args.no_torch
-    except ImportError:
-        with_torch = False
+    with_torch = not args.no_torch and importlib.util.find_spec("torch") is not None
 
     report = {"machine": machine_description(), "reference": {}}
     models32 = None
     for dtype in args.dtypes.split(","):
         print(f"workload R, {dtype} ...", flush=True)
         results, models = bench_reference(
-            (X, y, X_test, y_test), np.dtype(dtype), args.epochs, args.repeats, with_torch
+            (X, y, X_test, y_test), np.dtype(dtype), args.epochs, args.repeats,
+            argv if with_torch else None,
         )
         report["reference"][dtype] = results
         if dtype == "float32":
