@@ -85,7 +85,8 @@ def main(argv=None):
         MLPClassifier(**{**SKLEARN_SETTINGS, "max_iter": epochs}), X, y, X_test, y_test)
     rows["sklearn MLPClassifier"]["epoch budget"] = epochs
 
-    lines = ["| contender | test accuracy | fit seconds | epochs |",
+    lines = ["# MNIST accuracy: the dropout recipe against scikit-learn's MLP", "",
+             "| contender | test accuracy | fit seconds | epochs |",
              "| --- | --- | --- | --- |"]
     for name, r in rows.items():
         lines.append(f"| {name} | {100 * r['accuracy']:.2f} % | {r['seconds']:.1f} | "

@@ -53,7 +53,8 @@ def main(argv=None):
     parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
     args = parser.parse_args(argv)
 
-    lines = ["| dataset | metric | contender | mean | std | seconds |",
+    lines = ["# Small datasets: 5-fold cross-validated scores", "",
+             "| dataset | metric | contender | mean | std | seconds |",
              "| --- | --- | --- | --- | --- | --- |"]
     for name, (load, is_classifier) in DATASETS.items():
         X, y = load(return_X_y=True)

@@ -102,7 +102,8 @@ def _include_benchmark_results(app, docname, source):
     else:
         source[0] += "\n\nThere was no ``benchmarks/README.md`` at build time.\n"
     for result in sorted((BENCHMARKS / "results").glob("*.md")):
-        title = result.read_text().partition("\n")[0].lstrip("# ") or result.name
+        first_line = result.read_text().partition("\n")[0]
+        title = first_line[2:] if first_line.startswith("# ") else result.name
         source[0] += (
             f"\n\n{title}\n{'-' * len(title)}\n\n"
             f"From ``benchmarks/results/{result.name}``."

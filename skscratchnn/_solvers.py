@@ -162,7 +162,7 @@ def run_stochastic(
             if not np.isfinite(state.loss):
                 raise ValueError(
                     f"Training diverged: the loss became {state.loss} in epoch "
-                    f"{state.n_iter + 1}. Lower learning_rate_init "
+                    f"{state.n_iter}. Lower learning_rate_init "
                     f"(={optimizer.learning_rate_init}) or scale the input data."
                 )
             state.t += n_samples
