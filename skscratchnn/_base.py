@@ -5,6 +5,7 @@ maths lives in ``_network`` and the loops in ``_solvers``.
 """
 
 import copy
+import inspect
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
@@ -647,3 +648,26 @@ default=None
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def base_signature_with(*, leading=None, trailing=None):
+    """Return ``BaseScratchMLP.__init__``'s signature with parameters added.
+
+    The subclasses' ``__init__`` take their own parameters and forward the rest
+    as ``**kwargs``; scikit-learn reads parameters from the signature, so it is
+    set to the full list.
+
+    Parameters
+    ----------
+    leading : inspect.Parameter, default=None
+        Inserted first, right after ``self``.
+    trailing : inspect.Parameter, default=None
+        Appended last.
+    """
+    signature = inspect.signature(BaseScratchMLP.__init__)
+    self_parameter, *parameters = signature.parameters.values()
+    if leading is not None:
+        parameters.insert(0, leading)
+    if trailing is not None:
+        parameters.append(trailing)
+    return signature.replace(parameters=[self_parameter, *parameters])

@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseScratchMLP, _restored_on_error
+from ._base import BaseScratchMLP, _restored_on_error, base_signature_with
 from ._docstrings import fill_shared_docs
 from ._validation import validate_named
 
@@ -90,16 +90,11 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         super().__init__(hidden_layer_sizes, activation, **kwargs)
         self.class_weight = class_weight
 
-    # scikit-learn reads the parameters from the signature: show the base
-    # class's, followed by ``class_weight``, instead of ``**kwargs``.
-    __init__.__signature__ = (lambda sig: sig.replace(
-        parameters=[
-            *sig.parameters.values(),
-            inspect.Parameter(
-                "class_weight", inspect.Parameter.KEYWORD_ONLY, default=None
-            ),
-        ]
-    ))(inspect.signature(BaseScratchMLP.__init__))
+    __init__.__signature__ = base_signature_with(
+        trailing=inspect.Parameter(
+            "class_weight", inspect.Parameter.KEYWORD_ONLY, default=None
+        )
+    )
 
     _validation_metric = staticmethod(accuracy_score)
 

@@ -9,7 +9,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseScratchMLP
+from ._base import BaseScratchMLP, base_signature_with
 from ._docstrings import fill_shared_docs
 from ._validation import validate_named
 
@@ -72,17 +72,11 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         super().__init__(hidden_layer_sizes, activation, **kwargs)
         self.loss = loss
 
-    # scikit-learn reads the parameters from the signature: show the base
-    # class's, with scikit-learn's leading ``loss``, instead of ``**kwargs``.
-    __init__.__signature__ = (lambda sig: sig.replace(
-        parameters=[
-            sig.parameters["self"],
-            inspect.Parameter(
-                "loss", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="squared_error"
-            ),
-            *list(sig.parameters.values())[1:],
-        ]
-    ))(inspect.signature(BaseScratchMLP.__init__))
+    __init__.__signature__ = base_signature_with(
+        leading=inspect.Parameter(
+            "loss", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="squared_error"
+        )
+    )
 
     _validation_metric = staticmethod(r2_score)
 
