@@ -118,6 +118,7 @@ class Workspace:
         needs_z = training and network.activation in NEEDS_PREACTIVATION
         self.Z = buffers(hidden if needs_z else [])
         self.delta = buffers(hidden if training else [])
+        self.ones = np.ones(max_rows if training else 0, dtype)
         dropped = [i for i in hidden if training and network.has_dropout
                    and network.dropout[i - 1] > 0]
         self.mask = buffers(dropped)
@@ -234,7 +235,8 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
             grad_coefs[i - 1][...] = A_prev.T @ delta
         else:
             np.matmul(A_prev.T, delta, out=grad_coefs[i - 1])
-        np.sum(delta, axis=0, out=grad_intercepts[i - 1])
+        # Column sums as a product with ones: BLAS beats a NumPy reduction here.
+        np.matmul(work.ones[:n], delta, out=grad_intercepts[i - 1])
         if i == 1:
             break
         delta_prev = work.delta[i - 1][:n]

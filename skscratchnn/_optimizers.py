@@ -10,6 +10,10 @@ import numpy as np
 
 LR_SCHEDULES = ("constant", "invscaling", "adaptive", "cosine")
 
+# Bytes of one array per block of the Adam update: five such blocks fit in
+# a core's L2 cache.
+_BLOCK_BYTES = 2**18
+
 
 class _EpochSchedule:
     """Learning-rate schedules applied between epochs, shared by both optimizers.
@@ -183,13 +187,7 @@ class AdamOptimizer(_EpochSchedule):
         """
         # The moments are kept as m / (1 - beta_1) and v / (1 - beta_2): the
         # same update in 10 passes over theta instead of 12.
-        scratch = self._scratch
         self.t += 1
-        self.m *= self.beta_1
-        self.m += grad
-        self.v *= self.beta_2
-        np.multiply(grad, grad, out=scratch)
-        self.v += scratch
         self.learning_rate = (
             self.learning_rate_init
             * np.sqrt(1 - self.beta_2**self.t)
@@ -197,8 +195,21 @@ class AdamOptimizer(_EpochSchedule):
         )
         # Python floats, not NumPy float64 scalars, keep float32 passes float32.
         root_1_minus_beta_2 = float(np.sqrt(1 - self.beta_2))
-        np.sqrt(self.v, out=scratch)
-        scratch += self.epsilon / root_1_minus_beta_2
-        np.divide(self.m, scratch, out=scratch)
-        scratch *= float(-self.learning_rate * (1 - self.beta_1) / root_1_minus_beta_2)
-        theta += scratch
+        epsilon = self.epsilon / root_1_minus_beta_2
+        rate = float(-self.learning_rate * (1 - self.beta_1) / root_1_minus_beta_2)
+        # The 10 passes run block by block, so that each block's five arrays
+        # stay in cache from the first pass to the last.
+        block_size = _BLOCK_BYTES // theta.itemsize
+        for start in range(0, len(theta), block_size):
+            block = slice(start, start + block_size)
+            m, v, g, scratch = self.m[block], self.v[block], grad[block], self._scratch[block]
+            m *= self.beta_1
+            m += g
+            v *= self.beta_2
+            np.multiply(g, g, out=scratch)
+            v += scratch
+            np.sqrt(v, out=scratch)
+            scratch += epsilon
+            np.divide(m, scratch, out=scratch)
+            scratch *= rate
+            theta[block] += scratch
