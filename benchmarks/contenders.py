@@ -1,22 +1,31 @@
-"""Contenders that are not estimators: the GEMM-only bound and a PyTorch MLP."""
+"""Contenders that are not estimators: lower bounds on the work, and a PyTorch MLP."""
 
 import numpy as np
 
 
-def gemm_epoch(X, hidden, n_outputs, batch_size):
+def gemm_epoch(X, hidden, n_outputs, batch_size, update=False):
     """Run just the matrix products of one epoch of minibatch training.
 
     Per batch: the forward product of every layer, the weight gradient of every
     layer and the input gradient of every layer but the first, into
     preallocated arrays of ``X``'s dtype. This is the work no MLP can avoid.
+
+    With ``update``, each batch also runs :func:`adam_update` on a flat vector of
+    all the weights and biases: the products plus the least elementwise work an
+    L2-regularized Adam step takes.
     """
     rng = np.random.RandomState(0)
     units = [X.shape[1], *hidden, n_outputs]
-    W = [rng.uniform(-0.1, 0.1, (a, b)).astype(X.dtype) for a, b in zip(units, units[1:])]
+    n_weights = sum(a * b for a, b in zip(units, units[1:]))
+    n_params = n_weights + sum(units[1:])
+    theta = rng.uniform(-0.1, 0.1, n_params).astype(X.dtype)
+    grad, m, v, scratch = (np.zeros_like(theta) for _ in range(4))
+    bounds = np.cumsum([0] + [a * b for a, b in zip(units, units[1:])])
+    W = [theta[lo:hi].reshape(a, b) for lo, hi, a, b in zip(bounds, bounds[1:], units, units[1:])]
+    G = [grad[lo:hi].reshape(a, b) for lo, hi, a, b in zip(bounds, bounds[1:], units, units[1:])]
     A = [np.empty((batch_size, n), X.dtype) for n in units[1:]]
     # Finite values: garbage from np.empty could hold NaNs or subnormals.
     D = [rng.uniform(-1, 1, (batch_size, n)).astype(X.dtype) for n in units[1:]]
-    G = [np.empty_like(w) for w in W]
     for start in range(0, X.shape[0] - batch_size + 1, batch_size):
         inputs = [X[start : start + batch_size], *A[:-1]]
         for a, w, out in zip(inputs, W, A):
@@ -25,6 +34,48 @@ def gemm_epoch(X, hidden, n_outputs, batch_size):
             np.matmul(inputs[i].T, D[i], out=G[i])
             if i:
                 np.matmul(D[i], W[i].T, out=D[i - 1])
+        if update:
+            adam_update(theta, grad, m, v, scratch, n_weights)
+
+
+def adam_update(theta, grad, m, v, scratch, n_weights, alpha=1e-7, rate=1e-8):
+    """The least NumPy work of an L2-regularized Adam step: 12 passes over ``theta``.
+
+    Two add the L2 gradient of the weights. Adam takes 10: the first moment
+    decays and takes in the gradient (2 passes), the second does so with its
+    square (3), and the step takes the root, adds epsilon, divides, scales and
+    adds (5). Bias correction and the ``1 - beta`` factors fold into scalars.
+    Each pass is one NumPy ufunc, one arithmetic operation; the step's scale
+    cannot fold into the moments, since ``m / sqrt(v)`` ignores a common
+    rescaling of both. The small ``alpha`` and ``rate`` keep the values finite
+    over any number of steps.
+    """
+    np.multiply(theta[:n_weights], alpha, out=scratch[:n_weights])
+    grad[:n_weights] += scratch[:n_weights]
+    m *= 0.9
+    m += grad
+    v *= 0.999
+    np.multiply(grad, grad, out=scratch)
+    v += scratch
+    np.sqrt(v, out=scratch)
+    scratch += 1e-8
+    np.divide(m, scratch, out=scratch)
+    scratch *= -rate
+    theta += scratch
+
+
+def gemm_predict(X, hidden, n_outputs, chunk_rows=4096):
+    """Run just the forward matrix products of a prediction on all rows of ``X``."""
+    rng = np.random.RandomState(0)
+    units = [X.shape[1], *hidden, n_outputs]
+    W = [rng.uniform(-0.1, 0.1, (a, b)).astype(X.dtype) for a, b in zip(units, units[1:])]
+    A = [np.empty((min(chunk_rows, len(X)), n), X.dtype) for n in units[1:]]
+    for start in range(0, X.shape[0], chunk_rows):
+        previous = X[start : start + chunk_rows]
+        for w, out in zip(W, A):
+            out = out[: len(previous)]
+            np.matmul(previous, w, out=out)
+            previous = out
 
 
 class TorchModel:

@@ -23,7 +23,7 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_info
 
 sys.path.insert(0, str(Path(__file__).parent))
-from contenders import gemm_epoch, torch_fit  # noqa: E402
+from contenders import gemm_epoch, gemm_predict, torch_fit  # noqa: E402
 from mnist import load_mnist  # noqa: E402
 
 from skscratchnn import ScratchMLPClassifier  # noqa: E402
@@ -73,6 +73,8 @@ def bench_reference(data, dtype, epochs, repeats, torch_argv):
         "skscratchnn dropout=0.2": estimator(ScratchMLPClassifier, dropout=0.2),
         "GEMM-only bound": lambda: (timed(lambda: gemm_epoch(X, HIDDEN, 10, 200))[0],
                                     None, None),
+        "GEMM + Adam-update bound": lambda: (
+            timed(lambda: gemm_epoch(X, HIDDEN, 10, 200, update=True))[0], None, None),
     }
     if torch_argv is not None:
         contenders["PyTorch CPU"] = lambda: torch_in_child(torch_argv, dtype, epochs)
@@ -113,12 +115,14 @@ def bench_predict(models, X_all, repeats):
     The warm-up keeps first-call costs (fresh pages for the large outputs) out of
     the steady state that repeated predictions see.
     """
-    times = {"skscratchnn": [], "sklearn": []}
-    for name in times:
-        models[name].predict_proba(X_all)
+    runs = {name: models[name].predict_proba for name in ("skscratchnn", "sklearn")}
+    runs["GEMM-only bound"] = lambda X: gemm_predict(X, HIDDEN, 10)
+    times = {name: [] for name in runs}
+    for run in runs.values():
+        run(X_all)
     for _ in range(max(repeats, 5)):
-        for name in times:
-            times[name].append(timed(lambda: models[name].predict_proba(X_all))[0])
+        for name, run in runs.items():
+            times[name].append(timed(lambda: run(X_all))[0])
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
@@ -213,6 +217,13 @@ def markdown(report):
     lines.append("| --- | --- | --- | --- |")
     for figure, value, target, met in report["targets"]:
         lines.append(f"| {figure} | {value} | {target} | {'yes' if met else 'NO'} |")
+    lines.append("\n## What the bounds allow\n")
+    lines.append("The best ratio any NumPy MLP could reach, from the bounds measured in "
+                 "the same run (see README), and how far ours is from its bound.\n")
+    lines.append("| figure | measured |")
+    lines.append("| --- | --- |")
+    for figure, value in bound_rows(report):
+        lines.append(f"| {figure} | {value} |")
     if report.get("scaling"):
         lines.append("\n## Scaling (skscratchnn, float32, one epoch)\n")
         lines.append("| n_samples | hidden | seconds | GFLOP/s |")
@@ -259,6 +270,25 @@ def target_rows(report):
                      f"{peak / 2**20:.0f} (X: {m['X_nbytes'] / 2**20:.0f}, traced "
                      f"{m['traced_peak_bytes'] / 2**20:.0f})",
                      f"<= {limit / 2**20:.0f}", peak <= limit))
+    return rows
+
+
+def bound_rows(report):
+    rows = []
+    for dtype, r in report["reference"].items():
+        floor = r["GEMM + Adam-update bound"]["seconds_per_epoch"]
+        rows.append((f"best sklearn / ours: sklearn / GEMM + Adam-update bound, {dtype}",
+                     f"{r['sklearn']['seconds_per_epoch'] / floor:.2f}"))
+        rows.append((f"best ours / GEMM-only: GEMM + Adam-update / GEMM-only bound, {dtype}",
+                     f"{floor / r['GEMM-only bound']['seconds_per_epoch']:.2f}"))
+        rows.append((f"ours / GEMM + Adam-update bound, {dtype}",
+                     f"{r['skscratchnn']['seconds_per_epoch'] / floor:.2f}"))
+    if "predict_proba" in report:
+        p = report["predict_proba"]
+        rows.append(("best sklearn / ours predict_proba: sklearn / GEMM-only bound",
+                     f"{p['sklearn'] / p['GEMM-only bound']:.2f}"))
+        rows.append(("ours / GEMM-only bound, predict_proba",
+                     f"{p['skscratchnn'] / p['GEMM-only bound']:.2f}"))
     return rows
 
 

@@ -1,11 +1,22 @@
 """The benchmark script runs end to end on tiny synthetic data (so it cannot rot)."""
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+from numpy.testing import assert_allclose
+
 RUN = Path(__file__).parents[1] / "benchmarks" / "run.py"
+
+
+def load_contenders():
+    spec = importlib.util.spec_from_file_location("contenders", RUN.parent / "contenders.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_benchmark_script_writes_its_tables(tmp_path):
@@ -17,11 +28,29 @@ def test_benchmark_script_writes_its_tables(tmp_path):
     report = json.loads((tmp_path / "results.json").read_text())
     for dtype in ("float32", "float64"):
         contenders = report["reference"][dtype]
-        assert {"skscratchnn", "sklearn", "GEMM-only bound",
+        assert {"skscratchnn", "sklearn", "GEMM-only bound", "GEMM + Adam-update bound",
                 "skscratchnn dropout=0.2"} <= set(contenders)
         assert all(r["seconds_per_epoch"] > 0 for r in contenders.values())
     assert report["predict_proba"]["n_rows"] == 1400
+    assert report["predict_proba"]["GEMM-only bound"] > 0
     assert report["memory"]["X_nbytes"] == 400 * 784 * 4
     assert len(report["scaling"]) >= 4
     table = (tmp_path / "results.md").read_text()
     assert "sklearn / ours, float32" in table and "GEMM-only bound" in table
+    assert "## What the bounds allow" in table
+
+
+def test_adam_update_bound_does_an_l2_adam_step():
+    """The update bound does the arithmetic of a real step, not just any 12 passes."""
+    rng = np.random.RandomState(0)
+    theta, grad, m, v = (rng.uniform(0.1, 1, 50) for _ in range(4))
+    expected_grad = grad.copy()
+    expected_grad[:30] += 1e-3 * theta[:30]
+    expected_m = 0.9 * m + expected_grad
+    expected_v = 0.999 * v + expected_grad**2
+    expected_theta = theta - 0.01 * expected_m / (np.sqrt(expected_v) + 1e-8)
+    load_contenders().adam_update(theta, grad, m, v, np.empty(50), 30, alpha=1e-3,
+                                  rate=0.01)
+    assert_allclose(theta, expected_theta, rtol=1e-12)
+    assert_allclose(m, expected_m, rtol=1e-12)
+    assert_allclose(v, expected_v, rtol=1e-12)
