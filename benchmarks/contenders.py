@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from skscratchnn._params import ParamLayout
+
 
 def gemm_epoch(X, hidden, n_outputs, batch_size, update=False):
     """Run just the matrix products of one epoch of minibatch training.
@@ -16,13 +18,10 @@ def gemm_epoch(X, hidden, n_outputs, batch_size, update=False):
     """
     rng = np.random.RandomState(0)
     units = [X.shape[1], *hidden, n_outputs]
-    n_weights = sum(a * b for a, b in zip(units, units[1:]))
-    n_params = n_weights + sum(units[1:])
-    theta = rng.uniform(-0.1, 0.1, n_params).astype(X.dtype)
+    layout = ParamLayout(units)
+    theta = rng.uniform(-0.1, 0.1, layout.n_params).astype(X.dtype)
     grad, m, v, scratch = (np.zeros_like(theta) for _ in range(4))
-    bounds = np.cumsum([0] + [a * b for a, b in zip(units, units[1:])])
-    W = [theta[lo:hi].reshape(a, b) for lo, hi, a, b in zip(bounds, bounds[1:], units, units[1:])]
-    G = [grad[lo:hi].reshape(a, b) for lo, hi, a, b in zip(bounds, bounds[1:], units, units[1:])]
+    W, G = layout.unpack(theta)[0], layout.unpack(grad)[0]
     A = [np.empty((batch_size, n), X.dtype) for n in units[1:]]
     # Finite values: garbage from np.empty could hold NaNs or subnormals.
     D = [rng.uniform(-1, 1, (batch_size, n)).astype(X.dtype) for n in units[1:]]
@@ -35,7 +34,7 @@ def gemm_epoch(X, hidden, n_outputs, batch_size, update=False):
             if i:
                 np.matmul(D[i], W[i].T, out=D[i - 1])
         if update:
-            adam_update(theta, grad, m, v, scratch, n_weights)
+            adam_update(theta, grad, m, v, scratch, layout.n_coefs)
 
 
 def adam_update(theta, grad, m, v, scratch, n_weights, alpha=1e-7, rate=1e-8):
