@@ -367,7 +367,7 @@ default=None
                 verbose=self.verbose,
             )
             self._check_finite(theta)
-            self.n_iter_, self.loss_, self.t_ = n_iter, loss, 0
+            self.t_ = 0
             # A later warm start must not resume a stochastic run from before.
             self.__dict__.pop("_optimizer", None)
             self.__dict__.pop("_state", None)
@@ -378,7 +378,7 @@ default=None
             )
             self._check_finite(theta)
             self._state = state
-            self.n_iter_, self.t_, self.loss_ = state.n_iter, state.t, state.loss
+            n_iter, loss, self.t_ = state.n_iter, state.loss, state.t
             self.loss_curve_ = list(state.loss_curve)
             self.best_loss_ = None if self.early_stopping else state.best_loss
             validated = state.validation_scores is not None
@@ -390,10 +390,9 @@ default=None
                 self.best_validation_score_ = state.best_validation_score
                 self.best_validation_loss_ = state.best_validation_loss
 
-        self._theta, self._layout, self._network = theta, layout, network
-        self.n_layers_ = len(layout.layer_units)
-        self.n_outputs_ = Y.shape[1]
-        self.out_activation_ = out_activation
+        fitted = self._fitted_attributes(theta, n_iter, loss, network=network)
+        for name, value in fitted.items():
+            setattr(self, name, value)
 
     def _fit_stochastic(
         self, theta, X, Y, sample_weight, network, rng, incremental, reset, validation,
