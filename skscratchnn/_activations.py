@@ -13,8 +13,6 @@ import numpy as np
 from scipy.special import erf, expit
 
 LEAKY_RELU_SLOPE = 0.01
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
-_GELU_CUBIC = 0.044715
 
 
 def inplace_identity(Z):

@@ -1,39 +1,45 @@
 """The estimator layer shared by the classifier and the regressor.
 
-It owns parameter validation, data validation and the fit bookkeeping; the
-maths lives in ``_network`` and the loops in ``_solvers``.
+A fit reads validate -> build the network and ``theta`` -> train -> record the
+fitted attributes. The maths lives in ``_network``, training in ``_solvers``,
+early stopping in ``_early_stopping`` and the fitted state in ``_state``.
 """
 
-import copy
 import inspect
-import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
-from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.model_selection import train_test_split
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, FitHooks, with_callbacks
+from ._early_stopping import check_validation_size
+from ._input_checks import check_weights, validate_named
 from ._interop import to_sklearn
-from ._network import (
-    DropoutKeys,
-    Network,
-    Workspace,
-    loss_and_grad,
-    predict_and_loss,
-    predict_raw,
-)
-from ._optimizers import LR_SCHEDULES, AdamOptimizer, SGDOptimizer
+from ._network import Network, predict_and_loss, predict_raw
+from ._optimizers import LR_SCHEDULES
 from ._params import ParamLayout
-from ._solvers import TrainingState, run_lbfgs, run_stochastic
-from ._validation import validate_named
+from ._solvers import (
+    StochasticConfig,
+    TrainingData,
+    train_lbfgs,
+    train_stochastic,
+)
+from ._state import (
+    clear_fit_state,
+    current_theta,
+    forget_training,
+    network_attributes,
+    record_training,
+    restore_views,
+    training_state,
+    without_views,
+)
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 SOLVERS = (*STOCHASTIC_SOLVERS, "lbfgs")
@@ -90,6 +96,9 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "restore_best_params": ["boolean"],
         "schedule_adam": ["boolean"],
     }
+
+    # Fitted attributes of a subclass beyond the shared ones.
+    _subclass_fitted_attributes = ()
 
     def __init__(
         self,
@@ -153,72 +162,21 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     # -- subclass hooks -------------------------------------------------------
 
     @abstractmethod
-    def _validate_data_and_targets(self, X, y, reset, incremental):
+    def _validate_data_and_targets(self, X, y, reset, incremental, classes=None):
         """Validate ``X, y``; return ``X``, 2-D float targets, the output activation."""
 
     @abstractmethod
     def _decode(self, output):
         """Turn the network output into predictions."""
 
-    @abstractmethod
-    def _validation_labels(self, y_rows):
-        """Return the targets that the validation score compares predictions to."""
-
-    @abstractmethod
-    def _stratification(self, Y):
-        """Return labels to stratify the early-stopping split on, or None."""
-
     @staticmethod
     @abstractmethod
     def _validation_metric(y_true, y_pred, sample_weight=None):
-        """Score predictions on the early-stopping validation set."""
+        """Score predictions on the validation data."""
 
     def _weigh_classes(self, Y, sample_weight):
         """Return ``sample_weight`` times the class weights of the rows of ``Y``."""
         return sample_weight
-
-    # -- weights as per-layer views into the flat vector ----------------------
-
-    @property
-    def coefs_(self):
-        if not hasattr(self, "_theta"):
-            raise AttributeError("coefs_ is set by fit or by assignment")
-        return self._layout.unpack(self._theta)[0]
-
-    @coefs_.setter
-    def coefs_(self, coefs):
-        coefs = [np.asarray(c) for c in coefs]
-        units = [c.shape[0] for c in coefs[:1]] + [c.shape[1] for c in coefs]
-        layout = ParamLayout(units)
-        if getattr(self, "_layout", None) == layout:
-            intercepts = self.intercepts_
-        else:
-            intercepts = [np.zeros(n) for n in units[1:]]
-        if hasattr(self, "_theta"):
-            dtype = self._theta.dtype
-        else:
-            dtype = np.result_type(coefs[0].dtype, np.float32)
-        self._layout = layout
-        self._theta = layout.pack(coefs, intercepts, dtype)
-
-    @property
-    def intercepts_(self):
-        if not hasattr(self, "_theta"):
-            raise AttributeError("intercepts_ is set by fit or by assignment")
-        return self._layout.unpack(self._theta)[1]
-
-    @intercepts_.setter
-    def intercepts_(self, intercepts):
-        intercepts = [np.asarray(b) for b in intercepts]
-        if not hasattr(self, "_theta") or [b.shape for b in intercepts] != [
-            b.shape for b in self.intercepts_
-        ]:
-            raise ValueError(
-                "intercepts_ must match the shapes of coefs_: assign coefs_ first, "
-                "then one bias vector of length coefs_[i].shape[1] per layer."
-            )
-        for view, value in zip(self.intercepts_, intercepts):
-            view[...] = value
 
     # -- fitting ---------------------------------------------------------------
 
@@ -281,12 +239,143 @@ default=None
             )
         return True
 
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None,
+             validation_data=(None, None, None)):
+        # Opened outside the rollback, so that a failed fit still tears down.
+        hooks = None
+        if not incremental:
+            hooks = FitHooks.start(self, X, y, sample_weight, self.max_iter)
+        # Overflow surfaces as a non-finite loss or weights, which raise.
+        with _restored_on_error(self), np.errstate(over="ignore", invalid="ignore"):
+            resume = "coefs_" in vars(self) and (incremental or self.warm_start)
+            if not resume:
+                clear_fit_state(self, self._subclass_fitted_attributes)
+            data, out_activation = self._validated_data(
+                X, y, sample_weight, validation_data, resume, incremental, classes
+            )
+            rng = check_random_state(self.random_state)
+            network, theta = self._build(data, out_activation, resume, rng)
+            if hooks is not None:
+                hooks.fitted_attributes = lambda theta, n_iter, loss: {
+                    **network_attributes(theta, network.for_prediction()),
+                    "n_iter_": n_iter, "loss_": loss,
+                }
+            self._train(network, theta, data, rng, resume, incremental, hooks)
+        if hooks is not None:
+            hooks.fit_ends()
+        return self
+
+    def _validated_data(self, X, y, sample_weight, validation_data, resume,
+                        incremental, classes):
+        """Check the inputs of a fit; return them as TrainingData and the output."""
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        X, Y, out_activation = self._validate_data_and_targets(
+            X, y, reset=not resume, incremental=incremental, classes=classes
+        )
+        if sample_weight is not None:
+            sample_weight = check_weights(sample_weight, X, X.dtype)
+            if not sample_weight.sum() > 0:
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
+        sample_weight = self._weigh_classes(Y, sample_weight)
+        # scikit-learn stratifies the early-stopping split of binary targets only.
+        stratify = Y[:, 0] if is_classifier(self) and Y.shape[1] == 1 else None
+        data = TrainingData(
+            X, Y, sample_weight,
+            self._validation_data(*validation_data, X.dtype, Y.shape[1]), stratify,
+        )
+        return data, out_activation
+
+    def _validation_data(self, X_val, y_val, sample_weight_val, dtype, n_outputs):
+        """Check the validation data passed to fit; return them, or None."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError("sample_weight_val is given without X_val and y_val.")
+            return None
+        if X_val is None or y_val is None:
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(f"{given} is given but {missing} is not: pass both.")
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise ValueError(
+                f"X_val and y_val are used by the stochastic solvers "
+                f"{STOCHASTIC_SOLVERS} only, not by solver={self.solver!r}."
+            )
+        try:
+            X_val, Y_val, _ = self._validate_data_and_targets(
+                X_val, y_val, reset=False, incremental=True
+            )
+        except ValueError as error:
+            raise ValueError(f"Invalid X_val, y_val: {error}") from error
+        check_validation_size(X_val.shape[0])
+        if Y_val.shape[1] != n_outputs:
+            raise ValueError(
+                f"y_val has {Y_val.shape[1]} outputs where y has {n_outputs}."
+            )
+        if sample_weight_val is not None:
+            sample_weight_val = check_weights(
+                sample_weight_val, X_val, dtype, name="sample_weight_val"
+            )
+        Y_val = Y_val.astype(dtype, copy=False)
+        sample_weight_val = self._weigh_classes(Y_val, sample_weight_val)
+        return X_val.astype(dtype, copy=False), Y_val, sample_weight_val
+
+    def _build(self, data, out_activation, resume, rng):
+        """Return the network to train and its starting parameters ``theta``."""
+        hidden = self._hidden_layer_sizes()
+        layout = ParamLayout([data.X.shape[1], *hidden, data.Y.shape[1]])
+        network = Network(
+            layout, self.activation, out_activation, self.alpha,
+            self._dropout_rates(len(hidden)),
+        )
+        if not resume:
+            return network, layout.init(rng, self.activation, data.X.dtype)
+        theta = current_theta(self)
+        if self._layout != layout:
+            raise ValueError(
+                f"The network has layer sizes {self._layout.layer_units}, but the "
+                f"data and hidden_layer_sizes need {layout.layer_units}."
+            )
+        return network, theta.astype(data.X.dtype, copy=True)
+
+    def _train(self, network, theta, data, rng, resume, incremental, hooks):
+        """Train ``theta`` on ``data``, then record the fitted attributes."""
+        params = self.get_params(deep=False)
+        if self.solver == "lbfgs":
+            n_iter, loss = train_lbfgs(theta, network, data, params, hooks)
+            _check_finite(theta)
+            # L-BFGS keeps no record of epochs: drop a stochastic fit's.
+            forget_training(self)
+            vars(self).update(network_attributes(theta, network.for_prediction()))
+            self.n_iter_, self.loss_, self.t_ = n_iter, loss, 0
+            return
+        previous = None
+        if resume:
+            previous = vars(self).get("_optimizer"), training_state(self)
+        optimizer, state = train_stochastic(
+            theta, network, data, StochasticConfig.from_params(params), rng=rng,
+            previous=previous, scorer=self._validation_scorer, hooks=hooks,
+            incremental=incremental,
+        )
+        _check_finite(theta)
+        vars(self).update(network_attributes(theta, network.for_prediction()))
+        record_training(self, state, self.early_stopping)
+        self._optimizer = optimizer
+
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if not all(
+            isinstance(size, Integral) and not isinstance(size, bool) for size in sizes
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must hold integers (units per hidden layer), "
+                f"got {self.hidden_layer_sizes!r}."
+            )
         if any(size <= 0 for size in sizes):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-        return sizes
+        return [int(size) for size in sizes]
 
     def _dropout_rates(self, n_hidden):
         rates = np.atleast_1d(np.asarray(self.dropout, dtype=float))
@@ -306,251 +395,9 @@ default=None
             )
         return tuple(float(rate) for rate in rates)
 
-    def _fit(self, X, y, sample_weight, incremental, validation_data=(None,) * 3):
-        # Opened outside the rollback, so that a failed fit still tears down.
-        hooks = None
-        if not incremental:
-            hooks = FitHooks.start(self, X, y, sample_weight, self.max_iter)
-        # Overflow surfaces as a non-finite loss or weights, which raise.
-        with _restored_on_error(self), np.errstate(over="ignore", invalid="ignore"):
-            self._fit_unguarded(
-                X, y, sample_weight, incremental, validation_data, hooks
-            )
-        if hooks is not None:
-            hooks.fit_ends()
-        return self
-
-    def _fit_unguarded(self, X, y, sample_weight, incremental, validation_data, hooks):
-        continuing = incremental or self.warm_start
-        reset = not (continuing and hasattr(self, "n_iter_"))
-        hidden = self._hidden_layer_sizes()
-        dropout = self._dropout_rates(len(hidden))
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-
-        X, Y, out_activation = self._validate_data_and_targets(X, y, reset, incremental)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-            if not sample_weight.sum() > 0:
-                raise ValueError(
-                    "Sample weights must contain at least one non-zero number."
-                )
-        sample_weight = self._weigh_classes(Y, sample_weight)
-        validation = self._check_validation_data(*validation_data, X.dtype, Y.shape[1])
-        layout = ParamLayout([X.shape[1], *hidden, Y.shape[1]])
-        network = Network(layout, self.activation, out_activation, self.alpha, dropout)
-        rng = check_random_state(self.random_state)
-        if hooks is not None:
-            hooks.fitted_attributes = partial(self._fitted_attributes, network=network)
-
-        if continuing and hasattr(self, "_theta"):
-            if self._layout != layout:
-                raise ValueError(
-                    f"The network has layer sizes {self._layout.layer_units}, but the "
-                    f"data and hidden_layer_sizes need {layout.layer_units}."
-                )
-            theta = self._theta.astype(X.dtype, copy=True)
-        else:
-            theta = layout.init(rng, self.activation, X.dtype)
-
-        if self.solver == "lbfgs":
-            work = Workspace(network, X.shape[0], X.dtype)
-            n_iter, loss = run_lbfgs(
-                lambda th: loss_and_grad(th, X, Y, sample_weight, network, work),
-                theta,
-                max_iter=self.max_iter,
-                max_fun=self.max_fun,
-                tol=self.tol,
-                hooks=hooks,
-                verbose=self.verbose,
-            )
-            self._check_finite(theta)
-            self.t_ = 0
-            # A later warm start must not resume a stochastic run from before.
-            self.__dict__.pop("_optimizer", None)
-            self.__dict__.pop("_state", None)
-        else:
-            state = self._fit_stochastic(
-                theta, X, Y, sample_weight, network, rng, incremental, reset,
-                validation, hooks,
-            )
-            self._check_finite(theta)
-            self._state = state
-            n_iter, loss, self.t_ = state.n_iter, state.loss, state.t
-            self.loss_curve_ = list(state.loss_curve)
-            self.best_loss_ = None if self.early_stopping else state.best_loss
-            validated = state.validation_scores is not None
-            self.validation_scores_ = self.validation_loss_curve_ = None
-            self.best_validation_score_ = self.best_validation_loss_ = None
-            if validated:
-                self.validation_scores_ = list(state.validation_scores)
-                self.validation_loss_curve_ = list(state.validation_losses)
-                self.best_validation_score_ = state.best_validation_score
-                self.best_validation_loss_ = state.best_validation_loss
-
-        fitted = self._fitted_attributes(theta, n_iter, loss, network=network)
-        for name, value in fitted.items():
-            setattr(self, name, value)
-
-    def _fit_stochastic(
-        self, theta, X, Y, sample_weight, network, rng, incremental, reset, validation,
-        hooks,
-    ):
-        dropout_keys = None
-        if network.has_dropout:
-            dropout_keys = DropoutKeys.draw(rng, network, X.dtype)
-
-        n_samples = X.shape[0]
-        rows = None
-        if self.early_stopping and validation is None:
-            rows, val_rows = train_test_split(
-                np.arange(n_samples),
-                test_size=self.validation_fraction,
-                random_state=rng,
-                stratify=self._stratification(Y),
-            )
-            if len(val_rows) < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase 'validation_fraction' "
-                    "or the size of your dataset."
-                )
-            sw_val = None if sample_weight is None else sample_weight[val_rows]
-            validation = X[val_rows], Y[val_rows], sw_val
-            n_samples = len(rows)
-
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than sample size. "
-                    "It is going to be clipped"
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-
-        optimizer = self._continued_optimizer(theta.size, X.dtype, incremental, reset)
-        if reset or not hasattr(self, "_state"):
-            state = TrainingState()
-        else:
-            state = copy.deepcopy(self._state)
-        state.n_iter = 0
-
-        work = Workspace(network, batch_size, X.dtype)
-
-        def objective(theta, Xb, Yb, swb, step):
-            return loss_and_grad(theta, Xb, Yb, swb, network, work, step, dropout_keys)
-
-        run_stochastic(
-            objective,
-            theta,
-            X,
-            Y,
-            sample_weight,
-            optimizer,
-            state,
-            rows=rows,
-            batch_size=batch_size,
-            max_iter=self.max_iter,
-            shuffle=self.shuffle,
-            rng=rng,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            incremental=incremental,
-            validation=None if validation is None else self._validation(
-                network, *validation
-            ),
-            early_stopping=self.early_stopping,
-            metric=self.early_stopping_metric,
-            keep_best=self.restore_best_params and not incremental,
-            hooks=hooks,
-            verbose=self.verbose,
-        )
-        self._optimizer = optimizer
-        return state
-
-    def _continued_optimizer(self, n_params, dtype, incremental, reset):
-        """Return the optimizer to train with, carrying on the previous one's state.
-
-        ``partial_fit`` goes on with the previous optimizer as it was; a warm
-        start takes only its moment estimates into a new one built from the
-        current parameters, so the learning rate and its schedule start again.
-        """
-        previous = None if reset else getattr(self, "_optimizer", None)
-        solver_class = SGDOptimizer if self.solver == "sgd" else AdamOptimizer
-        if not isinstance(previous, solver_class):
-            return self._new_optimizer(n_params, dtype)
-        if incremental:
-            return copy.deepcopy(previous)
-        optimizer = self._new_optimizer(n_params, dtype)
-        optimizer.resume(previous)
-        return optimizer
-
-    def _new_optimizer(self, n_params, dtype):
-        if self.solver == "sgd":
-            return SGDOptimizer(
-                n_params,
-                dtype,
-                self.learning_rate_init,
-                self.learning_rate,
-                self.momentum,
-                self.nesterovs_momentum,
-                self.power_t,
-                n_epochs=self.max_iter,
-            )
-        # scikit-learn's Adam ignores learning_rate; 'cosine' and schedule_adam
-        # are new, so applying them changes no scikit-learn configuration.
-        schedule = "constant"
-        if self.schedule_adam or self.learning_rate == "cosine":
-            schedule = self.learning_rate
-        return AdamOptimizer(
-            n_params,
-            dtype,
-            self.learning_rate_init,
-            self.beta_1,
-            self.beta_2,
-            self.epsilon,
-            lr_schedule=schedule,
-            power_t=self.power_t,
-            n_epochs=self.max_iter,
-        )
-
-    def _check_validation_data(self, X_val, y_val, sample_weight_val, dtype, n_outputs):
-        """Validate the validation data passed to fit; return them, or None."""
-        if X_val is None and y_val is None:
-            if sample_weight_val is not None:
-                raise ValueError("sample_weight_val is given without X_val and y_val.")
-            return None
-        if X_val is None or y_val is None:
-            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
-            raise ValueError(f"{given} is given but {missing} is not: pass both.")
-        if self.solver not in STOCHASTIC_SOLVERS:
-            raise ValueError(
-                f"X_val and y_val are used by the stochastic solvers "
-                f"{STOCHASTIC_SOLVERS} only, not by solver={self.solver!r}."
-            )
-        try:
-            X_val, Y_val, _ = self._validate_data_and_targets(
-                X_val, y_val, reset=False, incremental=True
-            )
-        except ValueError as error:
-            raise ValueError(f"Invalid X_val, y_val: {error}") from error
-        if Y_val.shape[1] != n_outputs:
-            raise ValueError(
-                f"y_val has {Y_val.shape[1]} outputs where y has {n_outputs}."
-            )
-        if sample_weight_val is not None:
-            sample_weight_val = _check_sample_weight(
-                sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True
-            )
-        Y_val = Y_val.astype(dtype, copy=False)
-        sample_weight_val = self._weigh_classes(Y_val, sample_weight_val)
-        return X_val.astype(dtype, copy=False), Y_val, sample_weight_val
-
-    def _validation(self, network, X_val, Y_val, sw_val):
+    def _validation_scorer(self, network, X_val, Y_val, sw_val):
         """Return ``validation(theta) -> (score, loss)`` on the given data."""
-        labels = self._validation_labels(Y_val)
+        labels = self._decode(Y_val)
 
         def validation(theta):
             output, loss = predict_and_loss(theta, X_val, Y_val, sw_val, network)
@@ -563,39 +410,40 @@ default=None
 
         return validation
 
-    def _fitted_attributes(self, theta, n_iter, loss, *, network):
-        """Return what makes a copy of this estimator predict with ``theta``."""
-        return {
-            "_theta": theta,
-            "_layout": network.layout,
-            "_network": network,
-            "n_layers_": len(network.layout.layer_units),
-            "n_outputs_": network.layout.layer_units[-1],
-            "out_activation_": network.out_activation,
-            "n_iter_": n_iter,
-            "loss_": loss,
-        }
-
-    @staticmethod
-    def _check_finite(theta):
-        if not np.isfinite(theta).all():
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may "
-                "contain large values and need to be preprocessed, or the learning "
-                "rate may be too large."
-            )
-
     # -- prediction ------------------------------------------------------------
 
     def _forward(self, X):
-        """Validate ``X`` and return the network output for it."""
+        """Validate ``X`` and return the network output for it.
+
+        It is computed in the precision of the weights or of ``X``, whichever
+        is higher, from the weights that ``coefs_`` and ``intercepts_`` hold.
+        """
         check_is_fitted(self)
         X = validate_named(
             self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
             reset=False,
         )
-        theta = self._theta.astype(X.dtype, copy=False)
-        return predict_raw(theta, X, self._network)
+        theta = current_theta(self)
+        dtype = np.result_type(theta.dtype, X.dtype)
+        network = Network(self._layout, self._network.activation, self.out_activation_)
+        return predict_raw(
+            theta.astype(dtype, copy=False), X.astype(dtype, copy=False), network
+        )
+
+    def predict(self, X):
+        """Predict with the multi-layer perceptron.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted classes (classifier) or values (regressor).
+        """
+        return self._decode(self._forward(X))
 
     def to_sklearn(self):
         """Return an equivalent fitted scikit-learn MLP.
@@ -643,10 +491,43 @@ default=None
         """
         return to_sklearn(self)
 
+    # -- persistence: the views into theta are rebuilt, not pickled -------------
+
+    def __getstate__(self):
+        return without_views(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        restore_views(self)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _check_finite(theta):
+    if not np.isfinite(theta).all():
+        # scikit-learn's sentence first, so code that matches it still works.
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may "
+            "contain large values and need to be preprocessed. Lowering "
+            "learning_rate_init may help too."
+        )
+
+
+def check_init_keywords(cls, kwargs):
+    """Refuse keywords ``cls.__init__`` does not take, naming ``cls`` itself.
+
+    The subclasses forward their keywords to ``BaseScratchMLP.__init__``, whose
+    own error would name the base class.
+    """
+    unknown = set(kwargs) - set(cls._get_param_names())
+    if unknown:
+        raise TypeError(
+            f"{cls.__name__}.__init__() got an unexpected keyword argument "
+            f"{sorted(unknown)[0]!r}"
+        )
 
 
 def base_signature_with(*, leading=None, trailing=None):

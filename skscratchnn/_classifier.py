@@ -3,7 +3,7 @@
 import inspect
 
 import numpy as np
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._available_if import available_if
@@ -16,9 +16,9 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseScratchMLP, _restored_on_error, base_signature_with
+from ._base import BaseScratchMLP, base_signature_with, check_init_keywords
 from ._docstrings import fill_shared_docs
-from ._validation import validate_named
+from ._input_checks import validate_named
 
 
 @fill_shared_docs
@@ -87,6 +87,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         self, hidden_layer_sizes=(100,), activation="relu", *, class_weight=None,
         **kwargs,
     ):
+        check_init_keywords(type(self), kwargs)
         super().__init__(hidden_layer_sizes, activation, **kwargs)
         self.class_weight = class_weight
 
@@ -97,8 +98,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     )
 
     _validation_metric = staticmethod(accuracy_score)
+    _subclass_fitted_attributes = ("classes_", "_label_binarizer")
 
-    def _validate_data_and_targets(self, X, y, reset, incremental):
+    def _validate_data_and_targets(self, X, y, reset, incremental, classes=None):
         X, y = validate_named(
             self,
             X,
@@ -111,38 +113,37 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
 
-        if not hasattr(self, "classes_") or not (self.warm_start or incremental):
+        if incremental and _check_partial_fit_first_call(self, classes):
+            # Multilabel targets name their classes by column, not by value.
+            multilabel = type_of_target(y).startswith("multilabel")
+            self._label_binarizer = LabelBinarizer().fit(y if multilabel else classes)
+        elif reset or not hasattr(self, "_label_binarizer"):
             self._label_binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._label_binarizer.classes_
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    "The classifier needs samples of at least 2 classes in y, but y "
-                    f"contains only one class: {self.classes_[0]!r}."
-                )
         else:
-            classes = unique_labels(y)
-            if self.warm_start and not incremental:
-                if set(classes) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same classes "
-                        f"as in the previous call to fit. Previously got "
-                        f"{self.classes_}, `y` has {classes}"
-                    )
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {classes}."
-                )
+            self._check_known_classes(unique_labels(y), incremental)
+        self.classes_ = self._label_binarizer.classes_
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         multiclass = self._label_binarizer.y_type_ == "multiclass"
         return X, Y, "softmax" if multiclass else "logistic"
+
+    def _check_known_classes(self, classes, incremental):
+        if self.warm_start and not incremental:
+            if set(classes) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes "
+                    f"as in the previous call to fit. Previously got "
+                    f"{self.classes_}, `y` has {classes}"
+                )
+        elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+            raise ValueError(
+                f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                f"{self.classes_}. 'y' has {classes}."
+            )
 
     def _decode(self, output):
         if output.shape[1] == 1:
             output = output.ravel()
         return self._label_binarizer.inverse_transform(output)
-
-    _validation_labels = _decode
 
     def _weigh_classes(self, Y, sample_weight):
         if self.class_weight is None:
@@ -169,15 +170,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         weights = class_weights[codes].astype(Y.dtype)
         return weights if sample_weight is None else sample_weight * weights
 
-    def _stratification(self, Y):
-        # scikit-learn stratifies binary targets only (one output column).
-        if Y.shape[1] > 1:
-            return None
-        labels = Y[:, 0]
-        # A class with a single sample cannot be split in two.
-        return labels if np.bincount(labels.astype(int)).min() >= 2 else None
-
     @available_if(lambda est: est._check_partial_fit())
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.
 
@@ -202,30 +196,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         self : object
             The updated estimator.
         """
-        self._validate_params()
-        with _restored_on_error(self):
-            if _check_partial_fit_first_call(self, classes):
-                self._label_binarizer = LabelBinarizer()
-                if type_of_target(y).startswith("multilabel"):
-                    self._label_binarizer.fit(y)
-                else:
-                    self._label_binarizer.fit(classes)
-            return self._fit(X, y, sample_weight, incremental=True)
-
-    def predict(self, X):
-        """Predict using the multi-layer perceptron classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            The predicted classes.
-        """
-        return self._decode(self._forward(X))
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def predict_proba(self, X):
         """Return probability estimates.
@@ -241,6 +212,9 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             The probability of each class, in the order of ``classes_``.
         """
         proba = self._forward(X)
+        if len(self.classes_) == 1:
+            # Trained on one class, as scikit-learn allows: it is certain.
+            return np.ones_like(proba)
         if proba.shape[1] == 1:
             return np.hstack([1 - proba, proba])
         return proba

@@ -12,6 +12,8 @@ order or BLAS. Masks drawn this way have the keep rate asked for and show no
 correlation between rows or units beyond that of independent draws.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -87,3 +89,35 @@ def fill_mask(mask, keys, unit_keys, rate, hash_buf, tmp_buf):
     threshold = np.uint32(min(int(rate * 2**32), 2**32 - 1))
     np.greater_equal(hash_buf, threshold, out=mask, casting="unsafe")
     mask *= 1.0 / (1.0 - rate)
+
+
+@dataclass(frozen=True)
+class DropoutKeys:
+    """Random keys that, with a step number, fix every dropout mask of a fit.
+
+    Parameters
+    ----------
+    seed : int
+    feature_keys : ndarray of uint32
+        One odd multiplier per 32-bit word of an input row.
+    unit_keys : list of ndarray of uint32
+        One key per unit of each hidden layer.
+    """
+
+    seed: int
+    feature_keys: np.ndarray
+    unit_keys: list
+
+    @classmethod
+    def draw(cls, rng, layer_units, dtype):
+        """Draw the keys of a network of ``layer_units`` from the RandomState ``rng``."""
+        words = np.dtype(dtype).itemsize // 4
+
+        def draw_uint32(size):
+            return rng.randint(0, 2**32, size=size, dtype=np.uint64).astype(np.uint32)
+
+        return cls(
+            seed=int(draw_uint32(1)[0]),
+            feature_keys=draw_uint32(layer_units[0] * words) | np.uint32(1),
+            unit_keys=[draw_uint32(n) for n in layer_units[1:-1]],
+        )

@@ -13,24 +13,17 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
+from ._state import FITTED_ATTRIBUTES, INPUT_ATTRIBUTES, current_theta
+
 # With the weights, only these settings shape predictions; the others act in training.
 _PREDICTION_PARAMS = ("activation", "hidden_layer_sizes", "loss")
 
-# Fitted attributes copied as they are; weights and the label binarizer are set apart.
-_FITTED_ATTRIBUTES = (
-    "classes_",
-    "n_features_in_",
-    "feature_names_in_",
-    "n_iter_",
-    "t_",
-    "loss_",
-    "loss_curve_",
-    "best_loss_",
-    "validation_scores_",
-    "best_validation_score_",
-    "n_layers_",
-    "n_outputs_",
-    "out_activation_",
+# Fitted attributes copied as they are (those scikit-learn's MLP has); the
+# weights and the label binarizer are set apart.
+_COPIED = tuple(
+    name for name in (*FITTED_ATTRIBUTES, *INPUT_ATTRIBUTES, "classes_")
+    if name not in ("coefs_", "intercepts_", "validation_loss_curve_",
+                    "best_validation_loss_")
 )
 
 
@@ -51,6 +44,7 @@ def to_sklearn(estimator):
     See :meth:`BaseScratchMLP.to_sklearn`.
     """
     check_is_fitted(estimator)
+    current_theta(estimator)  # weights assigned since fit decide the layers
     sklearn_class = MLPClassifier if is_classifier(estimator) else MLPRegressor
     network = estimator._network
     # The network as fitted, not parameters changed since, decides predictions.
@@ -75,7 +69,7 @@ def to_sklearn(estimator):
     coefs = [c.copy() for c in estimator.coefs_]
     intercepts = [b.copy() for b in estimator.intercepts_]
     converted.coefs_, converted.intercepts_ = coefs, intercepts
-    for name in _FITTED_ATTRIBUTES:
+    for name in _COPIED:
         if hasattr(estimator, name):
             setattr(converted, name, copy.deepcopy(getattr(estimator, name)))
     if hasattr(estimator, "_label_binarizer"):
@@ -84,6 +78,6 @@ def to_sklearn(estimator):
     # What scikit-learn's warm_start and partial_fit read to go on training.
     converted._best_coefs = [c.copy() for c in coefs]
     converted._best_intercepts = [b.copy() for b in intercepts]
-    if hasattr(estimator, "_state"):
-        converted._no_improvement_count = estimator._state.no_improvement_count
+    if hasattr(estimator, "_no_improvement_count"):
+        converted._no_improvement_count = estimator._no_improvement_count
     return converted

@@ -14,19 +14,12 @@ prediction in place.
 import numpy as np
 from scipy.special import expit, xlogy
 
+from ._activations import inplace_identity, inplace_logistic
+
 # Clipping the Poisson log-prediction keeps exp(z), its sum over a batch and
 # its square (Adam's second moment) finite; a diverging fit is then caught by
 # the finite-weights check instead of raising overflow warnings.
 _LOG_MAX = {np.dtype(np.float32): 40.0, np.dtype(np.float64): 300.0}
-
-
-def inplace_identity(Z):
-    """Leave ``Z`` unchanged."""
-
-
-def inplace_logistic(Z):
-    """Apply the logistic sigmoid in place."""
-    expit(Z, out=Z)
 
 
 def inplace_softmax(Z):

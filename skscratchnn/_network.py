@@ -54,45 +54,17 @@ class Network:
     dropout: tuple = ()
 
     @property
-    def n_layers(self):
+    def n_weight_layers(self):
+        """Layers with weights: one less than the layers counted by ``n_layers_``."""
         return len(self.layout.layer_units) - 1
+
+    def for_prediction(self):
+        """Return the network without its training-only settings (L2, dropout)."""
+        return Network(self.layout, self.activation, self.out_activation)
 
     @property
     def has_dropout(self):
         return any(rate > 0 for rate in self.dropout)
-
-
-@dataclass(frozen=True)
-class DropoutKeys:
-    """Random keys that, with a step number, fix every dropout mask of a fit.
-
-    Parameters
-    ----------
-    seed : int
-    feature_keys : ndarray of uint32
-        One odd multiplier per 32-bit word of an input row.
-    unit_keys : list of ndarray of uint32
-        One key per unit of each hidden layer.
-    """
-
-    seed: int
-    feature_keys: np.ndarray
-    unit_keys: list
-
-    @classmethod
-    def draw(cls, rng, network, dtype):
-        """Draw the keys for ``network`` from the ``RandomState`` ``rng``."""
-        words = np.dtype(dtype).itemsize // 4
-        units = network.layout.layer_units
-
-        def draw_uint32(size):
-            return rng.randint(0, 2**32, size=size, dtype=np.uint64).astype(np.uint32)
-
-        return cls(
-            seed=int(draw_uint32(1)[0]),
-            feature_keys=draw_uint32(units[0] * words) | np.uint32(1),
-            unit_keys=[draw_uint32(n) for n in units[1:-1]],
-        )
 
 
 class Workspace:
@@ -109,12 +81,12 @@ class Workspace:
 
     def __init__(self, network, max_rows, dtype, training=True):
         units = network.layout.layer_units
-        hidden = range(1, network.n_layers)
+        hidden = range(1, network.n_weight_layers)
 
         def buffers(layers):
             return {i: np.empty((max_rows, units[i]), dtype) for i in layers}
 
-        self.A = buffers(range(1, network.n_layers + 1))
+        self.A = buffers(range(1, network.n_weight_layers + 1))
         needs_z = training and network.activation in NEEDS_PREACTIVATION
         self.Z = buffers(hidden if needs_z else [])
         self.delta = buffers(hidden if training else [])
@@ -154,7 +126,7 @@ def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None):
         A = work.A[i][:n]
         _matmul(A_prev, W, A)
         A += b
-        if i < network.n_layers:
+        if i < network.n_weight_layers:
             if i in work.Z:
                 np.copyto(work.Z[i][:n], A)
             activate(A)
@@ -229,7 +201,7 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
     loss += 0.5 * network.alpha * float(np.dot(weights, weights)) / sw_sum
 
     derivative = DERIVATIVES[network.activation]
-    for i in range(network.n_layers, 0, -1):
+    for i in range(network.n_weight_layers, 0, -1):
         A_prev = X if i == 1 else work.A[i - 1][:n]
         if sp.issparse(A_prev):
             grad_coefs[i - 1][...] = A_prev.T @ delta

@@ -3,8 +3,10 @@
 They reproduce scikit-learn's ``SGDOptimizer`` and ``AdamOptimizer`` step for
 step, as a few fused in-place passes over one array instead of one list
 comprehension per parameter. Learning-rate schedules act between epochs only
-(``iteration_ends``, ``trigger_stopping``), never inside ``step``.
+(``iteration_ends``, ``on_plateau``), never inside ``step``.
 """
+
+import copy
 
 import numpy as np
 
@@ -18,43 +20,38 @@ _BLOCK_BYTES = 2**18
 class _EpochSchedule:
     """Learning-rate schedules applied between epochs, shared by both optimizers.
 
-    A subclass names in ``_scheduled_rate`` the attribute that its ``step``
-    scales updates by, and sets ``initial_rate``, ``lr_schedule``, ``power_t``,
-    ``n_epochs`` and ``epochs`` (epochs done so far).
+    A subclass sets ``initial_rate`` (``learning_rate_init``), ``rate`` (the
+    scheduled rate its ``step`` scales updates by), ``lr_schedule``,
+    ``power_t``, ``n_epochs`` and ``epochs`` (epochs done so far), and names
+    in ``_moments`` the state that a warm start carries over.
     """
 
-    def iteration_ends(self, time_step):
+    def iteration_ends(self, n_samples_seen):
         """Set the rate for the next epoch ('invscaling' and 'cosine').
 
-        'invscaling' gives ``initial_rate / (time_step + 1) ** power_t`` with
-        ``time_step`` the number of samples seen; 'cosine' anneals from
-        ``initial_rate`` to 0 over ``n_epochs`` epochs and stays at 0 after.
+        'invscaling' gives ``initial_rate / (n_samples_seen + 1) ** power_t``;
+        'cosine' anneals from ``initial_rate`` to 0 over ``n_epochs`` epochs
+        and stays at 0 after.
         """
         self.epochs += 1
         if self.lr_schedule == "invscaling":
-            rate = self.initial_rate / (time_step + 1) ** self.power_t
+            self.rate = self.initial_rate / (n_samples_seen + 1) ** self.power_t
         elif self.lr_schedule == "cosine":
             done = min(self.epochs / self.n_epochs, 1.0)
-            rate = 0.5 * self.initial_rate * (1.0 + np.cos(np.pi * done))
-        else:
-            return
-        setattr(self, self._scheduled_rate, rate)
+            self.rate = 0.5 * self.initial_rate * (1.0 + np.cos(np.pi * done))
 
-    def trigger_stopping(self, msg, verbose):
-        """Return whether to stop; 'adaptive' first divides the rate by 5."""
-        rate = getattr(self, self._scheduled_rate)
+    def on_plateau(self):
+        """React to epochs without improvement; return ``(stop, what_was_done)``.
+
+        'adaptive' divides the rate by 5 and goes on while it is above 1e-6;
+        every other schedule stops.
+        """
         if self.lr_schedule != "adaptive":
-            if verbose:
-                print(msg + " Stopping.")
-            return True
-        if rate <= 1e-6:
-            if verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
-        setattr(self, self._scheduled_rate, rate / 5.0)
-        if verbose:
-            print(msg + " Setting learning rate to %f" % (rate / 5.0))
-        return False
+            return True, "Stopping."
+        if self.rate <= 1e-6:
+            return True, "Learning rate too small. Stopping."
+        self.rate /= 5.0
+        return False, f"Setting learning rate to {self.rate:f}"
 
     def resume(self, previous):
         """Carry on from ``previous``'s moment estimates (not its rate or schedule)."""
@@ -82,23 +79,14 @@ class SGDOptimizer(_EpochSchedule):
         Length of the 'cosine' schedule in epochs.
     """
 
-    _scheduled_rate = "learning_rate"
     _moments = ("velocity",)
 
     def __init__(
-        self,
-        n_params,
-        dtype,
-        learning_rate_init,
-        lr_schedule,
-        momentum,
-        nesterov,
-        power_t,
-        n_epochs=None,
+        self, n_params, dtype, learning_rate_init, lr_schedule, momentum, nesterov,
+        power_t, n_epochs=None,
     ):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
         self.initial_rate = float(learning_rate_init)
+        self.rate = self.initial_rate
         self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.nesterov = nesterov
@@ -111,11 +99,11 @@ class SGDOptimizer(_EpochSchedule):
     def step(self, theta, grad):
         """Update ``theta`` in place from ``grad``.
 
-        ``v <- momentum v - lr g``; then ``theta += v``, or with Nesterov
-        ``theta += momentum v - lr g``.
+        ``v <- momentum v - rate g``; then ``theta += v``, or with Nesterov
+        ``theta += momentum v - rate g``.
         """
         step = self._scratch
-        np.multiply(grad, float(-self.learning_rate), out=step)
+        np.multiply(grad, float(-self.rate), out=step)
         self.velocity *= self.momentum
         self.velocity += step
         if self.nesterov:
@@ -133,8 +121,8 @@ class AdamOptimizer(_EpochSchedule):
     n_params : int
     dtype : numpy dtype
     learning_rate_init : float
-        The base rate that ``step`` corrects for bias; a schedule other than
-        'constant' changes it between epochs.
+        The base rate, which ``step`` corrects for bias; a schedule other than
+        'constant' changes it (``rate``) between epochs.
     beta_1, beta_2 : float
         Decay rates of the first and second moment estimates.
     epsilon : float
@@ -145,24 +133,14 @@ class AdamOptimizer(_EpochSchedule):
         Length of the 'cosine' schedule in epochs.
     """
 
-    _scheduled_rate = "learning_rate_init"
-    _moments = ("t", "m", "v")
+    _moments = ("n_steps", "m", "v")
 
     def __init__(
-        self,
-        n_params,
-        dtype,
-        learning_rate_init,
-        beta_1,
-        beta_2,
-        epsilon,
-        lr_schedule="constant",
-        power_t=0.5,
-        n_epochs=None,
+        self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon,
+        lr_schedule="constant", power_t=0.5, n_epochs=None,
     ):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
         self.initial_rate = float(learning_rate_init)
+        self.rate = self.initial_rate
         self.lr_schedule = lr_schedule
         self.power_t = power_t
         self.n_epochs = n_epochs
@@ -170,7 +148,7 @@ class AdamOptimizer(_EpochSchedule):
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        self.t = 0
+        self.n_steps = 0
         self.m = np.zeros(n_params, dtype)
         self.v = np.zeros(n_params, dtype)
         self._scratch = np.empty(n_params, dtype)
@@ -182,21 +160,21 @@ class AdamOptimizer(_EpochSchedule):
 
             m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad
             v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \quad
-            \theta \leftarrow \theta - lr_t \frac{m}{\sqrt{v} + \epsilon},
-            \quad lr_t = lr \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+            \theta \leftarrow \theta - r_t \frac{m}{\sqrt{v} + \epsilon},
+            \quad r_t = rate \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
         """
         # The moments are kept as m / (1 - beta_1) and v / (1 - beta_2): the
         # same update in 10 passes over theta instead of 12.
-        self.t += 1
-        self.learning_rate = (
-            self.learning_rate_init
-            * np.sqrt(1 - self.beta_2**self.t)
-            / (1 - self.beta_1**self.t)
+        self.n_steps += 1
+        corrected_rate = (
+            self.rate
+            * np.sqrt(1 - self.beta_2**self.n_steps)
+            / (1 - self.beta_1**self.n_steps)
         )
         # Python floats, not NumPy float64 scalars, keep float32 passes float32.
         root_1_minus_beta_2 = float(np.sqrt(1 - self.beta_2))
         epsilon = self.epsilon / root_1_minus_beta_2
-        rate = float(-self.learning_rate * (1 - self.beta_1) / root_1_minus_beta_2)
+        scale = float(-corrected_rate * (1 - self.beta_1) / root_1_minus_beta_2)
         # The 10 passes run block by block, so that each block's five arrays
         # stay in cache from the first pass to the last.
         block_size = _BLOCK_BYTES // theta.itemsize
@@ -211,5 +189,54 @@ class AdamOptimizer(_EpochSchedule):
             np.sqrt(v, out=scratch)
             scratch += epsilon
             np.divide(m, scratch, out=scratch)
-            scratch *= rate
+            scratch *= scale
             theta[block] += scratch
+
+
+def make_optimizer(params, n_params, dtype):
+    """Build the optimizer that the estimator parameters ``params`` ask for.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's ``get_params()``; ``solver`` is 'sgd' or 'adam'.
+    n_params : int
+    dtype : numpy dtype
+
+    Returns
+    -------
+    optimizer : SGDOptimizer or AdamOptimizer
+    """
+    if params["solver"] == "sgd":
+        return SGDOptimizer(
+            n_params, dtype, params["learning_rate_init"], params["learning_rate"],
+            params["momentum"], params["nesterovs_momentum"], params["power_t"],
+            n_epochs=params["max_iter"],
+        )
+    # scikit-learn's Adam ignores learning_rate; 'cosine' and schedule_adam
+    # are new, so applying them changes no scikit-learn configuration.
+    schedule = "constant"
+    if params["schedule_adam"] or params["learning_rate"] == "cosine":
+        schedule = params["learning_rate"]
+    return AdamOptimizer(
+        n_params, dtype, params["learning_rate_init"], params["beta_1"],
+        params["beta_2"], params["epsilon"], lr_schedule=schedule,
+        power_t=params["power_t"], n_epochs=params["max_iter"],
+    )
+
+
+def continue_optimizer(previous, params, n_params, dtype, incremental):
+    """Return the optimizer to train with, carrying on ``previous``'s state.
+
+    ``partial_fit`` (``incremental``) goes on with the previous optimizer as
+    it was; a warm start takes only its moment estimates into a new one built
+    from the current parameters, so the learning rate and its schedule start
+    again. Without a previous optimizer of the same kind, a new one.
+    """
+    optimizer = make_optimizer(params, n_params, dtype)
+    if type(previous) is not type(optimizer):
+        return optimizer
+    if incremental:
+        return copy.deepcopy(previous)
+    optimizer.resume(previous)
+    return optimizer

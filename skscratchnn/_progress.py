@@ -1,4 +1,4 @@
-"""Per-epoch progress output of the stochastic solvers.
+"""Progress output of training: the one place that prints.
 
 ``verbose=1`` prints one line per epoch. ``verbose >= 2`` adds the epoch count
 and an estimate of the time left; on a terminal it redraws one live line in
@@ -88,6 +88,12 @@ class EpochProgress:
             self._last_draw = now
         if last_epoch:
             self.end_line()
+
+    def note(self, text):
+        """Print a message of the solver (a plateau, an L-BFGS iteration) on a line."""
+        if self.verbose:
+            self.end_line()
+            self._write(text + "\n")
 
     def end_line(self):
         """Show the last state and end the live line, so other output starts afresh."""

@@ -3,15 +3,15 @@
 import inspect
 
 import numpy as np
-from sklearn.base import RegressorMixin
+from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseScratchMLP, base_signature_with
+from ._base import BaseScratchMLP, base_signature_with, check_init_keywords
 from ._docstrings import fill_shared_docs
-from ._validation import validate_named
+from ._input_checks import validate_named
 
 _OUTPUT_ACTIVATIONS = {"squared_error": "identity", "poisson": "exp"}
 
@@ -69,6 +69,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     def __init__(
         self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", **kwargs
     ):
+        check_init_keywords(type(self), kwargs)
         super().__init__(hidden_layer_sizes, activation, **kwargs)
         self.loss = loss
 
@@ -80,7 +81,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     _validation_metric = staticmethod(r2_score)
 
-    def _validate_data_and_targets(self, X, y, reset, incremental):
+    def _validate_data_and_targets(self, X, y, reset, incremental, classes=None):
         X, y = validate_named(
             self,
             X,
@@ -106,12 +107,8 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     def _decode(self, output):
         return output.ravel() if output.shape[1] == 1 else output
 
-    _validation_labels = _decode
-
-    def _stratification(self, Y):
-        return None
-
     @available_if(lambda est: est._check_partial_fit())
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single epoch over the given data.
 
@@ -131,23 +128,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         self : object
             The updated estimator.
         """
-        self._validate_params()
         return self._fit(X, y, sample_weight, incremental=True)
-
-    def predict(self, X):
-        """Predict using the multi-layer perceptron model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values.
-        """
-        return self._decode(self._forward(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,8 +1,10 @@
-"""Training loops: minibatch SGD/Adam over epochs, and full-batch L-BFGS.
+"""The training layer: minibatch SGD/Adam over epochs, and full-batch L-BFGS.
 
 Both work on the flat vector ``theta`` in place and receive the objective as a
 function; the estimator decides what the objective, the data and the
-validation score are.
+validation score are. A stochastic fit is staged as
+``StochasticTrainer.run -> run_epoch -> step``; the early-stopping monitor
+judges each epoch and the progress reporter prints.
 """
 
 import warnings
@@ -13,22 +15,25 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from ._dropout import DropoutKeys
+from ._early_stopping import EarlyStoppingMonitor, holdout_split
+from ._network import Workspace, loss_and_grad
+from ._optimizers import continue_optimizer
 from ._progress import EpochProgress
 
 
 @dataclass
 class TrainingState:
-    """Progress of stochastic training, carried over by ``partial_fit``.
+    """The record of stochastic training that the next call goes on from.
 
-    Attributes mirror the estimator's fitted attributes (``n_iter_``, ``t_``,
-    ``loss_curve_``, ...); ``best_theta`` holds the parameters of the best
-    epoch when they are to be restored. The validation lists are None until
-    training sees validation data.
+    Each field mirrors a fitted attribute (see ``_state``): ``n_samples_seen``
+    is ``t_``, ``n_steps`` counts the updates (it salts the dropout masks).
+    The validation lists are None until training sees validation data.
     """
 
     n_iter: int = 0
-    t: int = 0
-    n_updates: int = 0
+    n_samples_seen: int = 0
+    n_steps: int = 0
     loss: float = None
     loss_curve: list = field(default_factory=list)
     best_loss: float = np.inf
@@ -37,7 +42,70 @@ class TrainingState:
     best_validation_score: float = -np.inf
     best_validation_loss: float = np.inf
     no_improvement_count: int = 0
-    best_theta: np.ndarray = None
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What a fit trains on, validated and encoded by the estimator.
+
+    ``validation`` is the ``(X, Y, sw)`` of the user's validation data or
+    None; ``stratify`` holds the labels the early-stopping split keeps in
+    proportion, or None.
+    """
+
+    X: object
+    Y: np.ndarray
+    sw: np.ndarray = None
+    validation: tuple = None
+    stratify: np.ndarray = None
+
+
+@dataclass(frozen=True)
+class StochasticConfig:
+    """The settings of a stochastic fit, read once from the estimator's parameters.
+
+    ``params`` keeps all of them for the optimizer factory.
+    """
+
+    params: dict
+    batch_size: object
+    max_iter: int
+    shuffle: bool
+    tol: float
+    n_iter_no_change: float
+    early_stopping: bool
+    validation_fraction: float
+    metric: str
+    restore_best: bool
+    verbose: int
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(
+            params=params,
+            batch_size=params["batch_size"],
+            max_iter=params["max_iter"],
+            shuffle=params["shuffle"],
+            tol=params["tol"],
+            n_iter_no_change=params["n_iter_no_change"],
+            early_stopping=params["early_stopping"],
+            validation_fraction=params["validation_fraction"],
+            metric=params["early_stopping_metric"],
+            restore_best=params["restore_best_params"],
+            verbose=params["verbose"],
+        )
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """Return the minibatch size: 'auto' is ``min(200, n)``; larger ones are clipped."""
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than sample size. "
+            "It is going to be clipped"
+        )
+    return int(np.clip(batch_size, 1, n_samples))
 
 
 class _BatchGatherer:
@@ -65,180 +133,205 @@ class _BatchGatherer:
         return out
 
 
-def run_stochastic(
-    objective,
-    theta,
-    X,
-    Y,
-    sw,
-    optimizer,
-    state,
-    *,
-    rows,
-    batch_size,
-    max_iter,
-    shuffle,
-    rng,
-    tol,
-    n_iter_no_change,
-    incremental,
-    validation=None,
-    early_stopping=False,
-    metric="score",
-    keep_best=False,
-    hooks=None,
-    verbose=False,
-):
-    """Train ``theta`` in place with minibatch updates from ``optimizer``.
+def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
+                     hooks=None, incremental=False):
+    """Prepare a stochastic fit, run it on ``theta`` in place, return its state.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (n_params,)
+    network : Network
+    data : TrainingData
+    config : StochasticConfig
+    rng : numpy.random.RandomState
+        Draws the dropout keys, the early-stopping split and the shuffles.
+    previous : tuple of (optimizer, TrainingState) or None
+        What the call goes on from; None starts afresh.
+    scorer : callable
+        ``scorer(network, X_val, Y_val, sw_val) -> validation`` with
+        ``validation(theta) -> (score, loss)``.
+    hooks : FitHooks, default=None
+    incremental : bool, default=False
+        One epoch, as ``partial_fit``: no best-epoch restore.
+
+    Returns
+    -------
+    optimizer : SGDOptimizer or AdamOptimizer
+    state : TrainingState
+    """
+    X, Y, sw = data.X, data.Y, data.sw
+    dropout_keys = None
+    if network.has_dropout:
+        dropout_keys = DropoutKeys.draw(rng, network.layout.layer_units, X.dtype)
+    rows, validation = None, data.validation
+    if config.early_stopping and validation is None:
+        rows, val_rows = holdout_split(
+            X.shape[0], config.validation_fraction, data.stratify, rng
+        )
+        validation = X[val_rows], Y[val_rows], None if sw is None else sw[val_rows]
+    batch_size = resolve_batch_size(
+        config.batch_size, X.shape[0] if rows is None else len(rows)
+    )
+    old_optimizer, state = previous or (None, TrainingState())
+    optimizer = continue_optimizer(
+        old_optimizer, config.params, theta.size, X.dtype, incremental
+    )
+    monitor = EarlyStoppingMonitor(
+        state,
+        None if validation is None else scorer(network, *validation),
+        early_stopping=config.early_stopping,
+        metric=config.metric,
+        tol=config.tol,
+        n_iter_no_change=config.n_iter_no_change,
+        keep_best=config.restore_best and not incremental,
+    )
+    work = Workspace(network, batch_size, X.dtype)
+
+    def objective(theta, Xb, Yb, swb, step):
+        return loss_and_grad(theta, Xb, Yb, swb, network, work, step, dropout_keys)
+
+    progress = EpochProgress(1 if incremental else config.max_iter, config.verbose)
+    trainer = StochasticTrainer(
+        objective, optimizer, monitor, batch_size, rng, progress, hooks
+    )
+    trainer.run(theta, X, Y, sw, rows, max_iter=config.max_iter,
+                shuffle=config.shuffle, incremental=incremental)
+    return optimizer, state
+
+
+class StochasticTrainer:
+    """Train ``theta`` in place with minibatch updates, epoch by epoch.
 
     Parameters
     ----------
     objective : callable
-        ``objective(theta, X, Y, sw, step) -> (loss, grad)``.
-    theta : ndarray of shape (n_params,)
-    X, Y, sw : arrays
-        All the data; ``sw`` may be None.
+        ``objective(theta, X, Y, sw, step) -> (loss, grad)`` on a minibatch;
+        ``step`` numbers the update.
     optimizer : SGDOptimizer or AdamOptimizer
-    state : TrainingState
-        Updated in place.
-    rows : ndarray of int or None
-        Rows of ``X`` to train on (None: all).
+    monitor : EarlyStoppingMonitor
+        Judges each epoch; its ``state`` is the record updated in place.
     batch_size : int
-    max_iter : int
-        Number of epochs (1 when ``incremental``).
-    shuffle : bool
     rng : numpy.random.RandomState
-    tol : float
-    n_iter_no_change : int or inf
-    incremental : bool
-        One epoch, no convergence warning (``partial_fit``).
-    validation : callable, default=None
-        ``validation(theta) -> (score, loss)`` on validation data, recorded
-        after each epoch.
-    early_stopping : bool, default=False
-        Count epochs without improvement on the validation ``metric`` rather
-        than on the training loss.
-    metric : {'score', 'loss'}, default='score'
-        The validation metric that early stopping and ``keep_best`` follow.
-    keep_best : bool, default=False
-        End with the parameters of the best epoch: by the validation
-        ``metric`` if there is ``validation``, else by the training loss.
-        Always done when early stopping.
-    hooks : object, default=None
-        ``hooks.epoch_begins()`` and ``hooks.epoch_ends(theta, n_iter, loss)``
-        are called around each epoch; the latter returning True stops training.
-    verbose : bool or int
+        Shuffles the rows each epoch.
+    progress : EpochProgress
+    hooks : FitHooks or None
+        ``epoch_begins()`` and ``epoch_ends(theta, n_iter, loss)`` around
+        each epoch; the latter returning True stops training.
     """
-    n_samples = X.shape[0] if rows is None else len(rows)
-    order = np.arange(n_samples) if rows is None else rows.copy()
-    gatherer = _BatchGatherer([X, Y, sw], batch_size)
-    needs_gather = shuffle or rows is not None
-    keep_best = keep_best or early_stopping
-    if validation is not None and state.validation_scores is None:
-        state.validation_scores, state.validation_losses = [], []
-    progress = EpochProgress(1 if incremental else max_iter, verbose)
-    try:
-        for _ in range(max_iter):
-            if shuffle:
-                # Shuffle row indices, not the data, to save memory.
-                rng.shuffle(order)
-            if hooks is not None:
-                hooks.epoch_begins()
-            accumulated_loss = 0.0
-            for batch_start in range(0, n_samples, batch_size):
-                batch = slice(batch_start, min(batch_start + batch_size, n_samples))
-                if needs_gather:
-                    Xb, Yb, swb = gatherer.gather(order[batch])
-                else:
-                    Xb, Yb = X[batch], Y[batch]
-                    swb = None if sw is None else sw[batch]
-                loss, grad = objective(theta, Xb, Yb, swb, state.n_updates)
-                optimizer.step(theta, grad)
-                state.n_updates += 1
-                accumulated_loss += loss * (batch.stop - batch.start)
 
-            state.n_iter += 1
-            state.loss = accumulated_loss / n_samples
-            if not np.isfinite(state.loss):
-                raise ValueError(
-                    f"Training diverged: the loss became {state.loss} in epoch "
-                    f"{state.n_iter}. Lower learning_rate_init "
-                    f"(={optimizer.learning_rate_init}) or scale the input data."
-                )
-            state.t += n_samples
-            state.loss_curve.append(state.loss)
-            _record_epoch(
-                state, theta, validation, early_stopping, metric, keep_best, tol
-            )
-            score = None if validation is None else state.validation_scores[-1]
-            progress.update(state.n_iter, state.loss, score)
-            if hooks is not None and hooks.epoch_ends(theta, state.n_iter, state.loss):
-                break
+    def __init__(self, objective, optimizer, monitor, batch_size, rng, progress,
+                 hooks=None):
+        self.objective = objective
+        self.optimizer = optimizer
+        self.monitor = monitor
+        self.batch_size = batch_size
+        self.rng = rng
+        self.progress = progress
+        self.hooks = hooks
 
-            optimizer.iteration_ends(state.t)
-            if state.no_improvement_count > n_iter_no_change:
-                what = "Training loss"
-                if early_stopping:
-                    what = f"Validation {metric}"
-                msg = (
-                    f"{what} did not improve more than tol={tol:f} for "
-                    f"{n_iter_no_change} consecutive epochs."
-                )
-                progress.end_line()
-                if optimizer.trigger_stopping(msg, verbose):
+    def run(self, theta, X, Y, sw, rows, *, max_iter, shuffle, incremental=False):
+        """Train for up to ``max_iter`` epochs over ``rows`` of the data (None: all).
+
+        ``incremental`` runs one epoch without a convergence warning
+        (``partial_fit``). The best parameters are restored at the end if the
+        monitor keeps them; Ctrl-C stops training cleanly after a warning.
+        """
+        state = self.monitor.state
+        order = np.arange(X.shape[0]) if rows is None else rows.copy()
+        gatherer = _BatchGatherer([X, Y, sw], self.batch_size)
+        gather = gatherer.gather if shuffle or rows is not None else None
+        try:
+            for _ in range(max_iter):
+                if shuffle:
+                    # Shuffle row indices, not the data, to save memory.
+                    self.rng.shuffle(order)
+                if self.hooks is not None:
+                    self.hooks.epoch_begins()
+                loss = self.run_epoch(theta, X, Y, sw, order, gather)
+                state.n_samples_seen += len(order)
+                if self.monitor.epoch_ends(theta, loss):
                     break
-                state.no_improvement_count = 0
-            if incremental:
-                break
-            if state.n_iter == max_iter:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached "
-                    "and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
-    except KeyboardInterrupt:
-        progress.end_line()
-        warnings.warn("Training interrupted by user.")
-    finally:
-        progress.end_line()
-    if keep_best and state.best_theta is not None:
-        np.copyto(theta, state.best_theta)
+                score = None
+                if state.validation_scores is not None and self.monitor.validation:
+                    score = state.validation_scores[-1]
+                self.progress.update(state.n_iter, loss, score)
+                if self.hooks is not None and self.hooks.epoch_ends(
+                    theta, state.n_iter, loss
+                ):
+                    break
+                self.optimizer.iteration_ends(state.n_samples_seen)
+                if self.monitor.plateau:
+                    stop, action = self.optimizer.on_plateau()
+                    self.progress.note(f"{self.monitor.plateau_message()} {action}")
+                    if stop:
+                        break
+                    state.no_improvement_count = 0
+                if incremental:
+                    break
+                if state.n_iter == max_iter:
+                    warnings.warn(
+                        f"Stochastic Optimizer: Maximum iterations ({max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            self.progress.end_line()
+            warnings.warn("Training interrupted by user.")
+        finally:
+            self.progress.end_line()
+        self.monitor.restore_best(theta)
+
+    def run_epoch(self, theta, X, Y, sw, order, gather):
+        """Run one pass over the rows in ``order``; return its mean loss.
+
+        With ``gather`` None the rows are taken in place, as slices.
+        """
+        total = 0.0
+        n_rows = len(order)
+        for start in range(0, n_rows, self.batch_size):
+            batch = slice(start, min(start + self.batch_size, n_rows))
+            if gather is not None:
+                Xb, Yb, swb = gather(order[batch])
+            else:
+                Xb, Yb = X[batch], Y[batch]
+                swb = None if sw is None else sw[batch]
+            total += self.step(theta, Xb, Yb, swb) * (batch.stop - batch.start)
+        return total / n_rows
+
+    def step(self, theta, Xb, Yb, swb):
+        """Update ``theta`` from one minibatch; return the minibatch's loss.
+
+        A minibatch whose sample weights sum to zero carries no information:
+        it is skipped (no data term, no L2 step) and adds 0 to the epoch loss.
+        """
+        if swb is not None and not swb.any():
+            return 0.0
+        state = self.monitor.state
+        loss, grad = self.objective(theta, Xb, Yb, swb, state.n_steps)
+        self.optimizer.step(theta, grad)
+        state.n_steps += 1
+        return loss
 
 
-def _record_epoch(state, theta, validation, early_stopping, metric, keep_best, tol):
-    """Record an epoch's metrics, count it if no better, keep ``theta`` if best.
+def train_lbfgs(theta, network, data, params, hooks=None):
+    """Fit ``theta`` in place to all of ``data`` with L-BFGS; return n_iter, loss.
 
-    Each metric is compared as a gain (higher is better) against its best
-    before this epoch, as scikit-learn does for the score and the loss.
+    ``params`` are the estimator's parameters (``max_iter``, ``max_fun``,
+    ``tol``, ``verbose``).
     """
-    training = -state.loss, -state.best_loss
-    state.best_loss = min(state.best_loss, state.loss)
-    watched = training
-    if validation is not None:
-        score, loss = validation(theta)
-        state.validation_scores.append(score)
-        state.validation_losses.append(loss)
-        if metric == "score":
-            watched = score, state.best_validation_score
-        else:
-            watched = -loss, -state.best_validation_loss
-        state.best_validation_score = max(state.best_validation_score, score)
-        state.best_validation_loss = min(state.best_validation_loss, loss)
-
-    gain, best = watched if early_stopping else training
-    if gain < best + tol:
-        state.no_improvement_count += 1
-    else:
-        state.no_improvement_count = 0
-    gain, best = watched
-    if keep_best and gain > best:
-        if state.best_theta is None:
-            state.best_theta = theta.copy()
-        else:
-            np.copyto(state.best_theta, theta)
+    work = Workspace(network, data.X.shape[0], data.X.dtype)
+    return run_lbfgs(
+        lambda th: loss_and_grad(th, data.X, data.Y, data.sw, network, work),
+        theta,
+        max_iter=params["max_iter"],
+        max_fun=params["max_fun"],
+        tol=params["tol"],
+        progress=EpochProgress(params["max_iter"], params["verbose"]),
+        hooks=hooks,
+    )
 
 
-def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, hooks=None, verbose=False):
+def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, progress, hooks=None):
     """Minimize ``objective`` over ``theta`` with L-BFGS-B; update ``theta`` in place.
 
     Parameters
@@ -250,10 +343,11 @@ def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, hooks=None, verbose=F
         Limits on iterations and on objective evaluations.
     tol : float
         Passed as ``gtol``.
-    hooks : object, default=None
-        As in :func:`run_stochastic`, with one L-BFGS iteration for an epoch;
-        called once the iteration is done.
-    verbose : bool or int
+    progress : EpochProgress
+        Told of each iteration.
+    hooks : FitHooks, default=None
+        As in :class:`StochasticTrainer`, with one L-BFGS iteration for an
+        epoch; called once the iteration is done.
 
     Returns
     -------
@@ -271,8 +365,7 @@ def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, hooks=None, verbose=F
     def end_iteration(intermediate_result):
         nonlocal n_iter, stopped
         n_iter += 1
-        if verbose:
-            print(f"L-BFGS iteration, loss = {intermediate_result.fun:.8f}")
+        progress.note(f"L-BFGS iteration, loss = {intermediate_result.fun:.8f}")
         if hooks is not None:
             hooks.epoch_begins()
             x = intermediate_result.x.astype(theta.dtype)
@@ -286,7 +379,7 @@ def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, hooks=None, verbose=F
         method="L-BFGS-B",
         jac=True,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-        callback=end_iteration if verbose or hooks is not None else None,
+        callback=end_iteration if progress.verbose or hooks is not None else None,
     )
     if result.status != 0 and not stopped:
         warnings.warn(

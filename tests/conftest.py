@@ -2,8 +2,11 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification, make_multilabel_classification
-from sklearn.datasets import make_regression
+from sklearn.datasets import (
+    make_classification,
+    make_multilabel_classification,
+    make_regression,
+)
 
 
 @pytest.fixture(scope="module")

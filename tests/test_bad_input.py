@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
+from sklearn.neural_network import MLPClassifier
 
 from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
 
@@ -167,9 +168,16 @@ def test_regressor_rejects_string_targets():
 
 
 @pytest.mark.parametrize("label", [0, "spam"])
-def test_classifier_rejects_single_class(label):
-    with pytest.raises(ValueError, match=f"only one class: .*{label}"):
-        ScratchMLPClassifier(**FAST).fit(X, np.full(30, label))
+def test_classifier_fits_and_predicts_a_single_class_as_sklearn_does(label):
+    """Small or imbalanced folds, one-vs-rest on rare labels: y with one class."""
+    y = np.full(30, label)
+    clf = ScratchMLPClassifier(**FAST).fit(X, y)
+    theirs = MLPClassifier(**FAST).fit(X, y)
+    assert list(clf.classes_) == list(theirs.classes_) == [label]
+    assert (clf.predict(X) == label).all()
+    assert (theirs.predict(X) == label).all()
+    # Each row's probabilities sum to 1 over classes_, as for any classifier.
+    np.testing.assert_array_equal(clf.predict_proba(X), np.ones((30, 1)))
 
 
 def test_partial_fit_rejects_labels_not_in_classes():

@@ -370,6 +370,7 @@ EARLY_STOPPING_FAILURES = {
     "check_n_features_in_after_fitting": "it calls partial_fit",
     "check_estimators_nan_inf": "too few samples to hold out a validation set",
     "check_fit2d_1feature": "too few samples to hold out a validation set",
+    "check_classifiers_one_label": "too few samples to hold out a validation set",
     "check_regressors_no_decision_function": "too few samples for a validation set",
     "check_sample_weight_equivalence_on_dense_data": "the split sees repeated rows",
     "check_sample_weight_equivalence_on_sparse_data": "the split sees repeated rows",

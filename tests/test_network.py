@@ -8,13 +8,8 @@ import scipy.sparse as sp
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from skscratchnn._activations import ACTIVATIONS
-from skscratchnn._network import (
-    DropoutKeys,
-    Network,
-    Workspace,
-    loss_and_grad,
-    predict_raw,
-)
+from skscratchnn._dropout import DropoutKeys
+from skscratchnn._network import Network, Workspace, loss_and_grad, predict_raw
 from skscratchnn._params import ParamLayout
 
 N_SAMPLES, N_FEATURES, HIDDEN = 9, 5, (4, 3)
@@ -69,7 +64,9 @@ def test_loss_and_grad_matches_finite_differences(
     rng = np.random.RandomState(1)
     theta = network.layout.init(rng, activation, np.float64)
     sw = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
-    keys = DropoutKeys.draw(rng, network, np.float64) if dropout else None
+    keys = None
+    if dropout:
+        keys = DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
     work = Workspace(network, N_SAMPLES, np.float64)
 
     def loss(th):
@@ -86,7 +83,7 @@ def test_loss_and_grad_sparse_equals_dense():
     network = make_network("relu", "softmax", alpha=0.1, dropout=(0.2, 0.2))
     rng = np.random.RandomState(0)
     theta = network.layout.init(rng, "relu", np.float64)
-    keys = DropoutKeys.draw(rng, network, np.float64)
+    keys = DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
     work = Workspace(network, N_SAMPLES, np.float64)
     dense = loss_and_grad(theta, X, Y, None, network, work, 3, keys)
     dense = dense[0], dense[1].copy()
@@ -101,7 +98,7 @@ def test_dropout_masks_follow_sample_content():
     network = make_network("tanh", "softmax", dropout=(0.5, 0.5))
     rng = np.random.RandomState(0)
     theta = network.layout.init(rng, "tanh", np.float64)
-    keys = DropoutKeys.draw(rng, network, np.float64)
+    keys = DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
     sw = np.ones(N_SAMPLES)
     sw[0] = 2
     work = Workspace(network, N_SAMPLES + 1, np.float64)

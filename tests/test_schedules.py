@@ -23,9 +23,7 @@ def adam(schedule, n_epochs=None):
 
 def scheduled_rate(optimizer):
     """The rate a step scales by, before Adam's bias correction."""
-    if isinstance(optimizer, AdamOptimizer):
-        return optimizer.learning_rate_init
-    return optimizer.learning_rate
+    return optimizer.rate
 
 
 def fit(estimator, X, y, **kwargs):
@@ -39,7 +37,7 @@ def test_cosine_anneals_to_zero_over_n_epochs_and_stays(make):
     optimizer = make("cosine", n_epochs=4)
     rates = [scheduled_rate(optimizer)]
     for epoch in range(6):
-        optimizer.iteration_ends(time_step=10 * (epoch + 1))
+        optimizer.iteration_ends(n_samples_seen=10 * (epoch + 1))
         rates.append(scheduled_rate(optimizer))
     expected = [LR * (1 + np.cos(np.pi * min(e, 4) / 4)) / 2 for e in range(7)]
     np.testing.assert_allclose(rates, expected, atol=1e-15)
@@ -49,16 +47,16 @@ def test_cosine_anneals_to_zero_over_n_epochs_and_stays(make):
 @pytest.mark.parametrize("make", [sgd, adam])
 def test_invscaling_follows_the_number_of_samples_seen(make):
     optimizer = make("invscaling")
-    optimizer.iteration_ends(time_step=99)
+    optimizer.iteration_ends(n_samples_seen=99)
     assert scheduled_rate(optimizer) == pytest.approx(LR / 100**0.5)
 
 
 @pytest.mark.parametrize("make", [sgd, adam])
 def test_adaptive_divides_by_five_then_stops(make):
     optimizer = make("adaptive")
-    assert not optimizer.trigger_stopping("no improvement", verbose=False)
+    assert not optimizer.on_plateau()[0]
     assert scheduled_rate(optimizer) == pytest.approx(LR / 5)
-    while not optimizer.trigger_stopping("no improvement", verbose=False):
+    while not optimizer.on_plateau()[0]:
         pass
     assert scheduled_rate(optimizer) <= 1e-6
 
@@ -67,7 +65,7 @@ def test_adaptive_divides_by_five_then_stops(make):
 @pytest.mark.parametrize("schedule", ["constant", "cosine"])
 def test_non_adaptive_schedules_stop_on_a_plateau(make, schedule):
     optimizer = make(schedule, n_epochs=5)
-    assert optimizer.trigger_stopping("no improvement", verbose=False)
+    assert optimizer.on_plateau()[0]
 
 
 def test_adam_step_scales_by_the_scheduled_base_rate():
@@ -76,7 +74,7 @@ def test_adam_step_scales_by_the_scheduled_base_rate():
     steps = []
     for n_epochs in [None, 2]:  # constant, then a cosine at half way
         optimizer = adam("constant" if n_epochs is None else "cosine", n_epochs)
-        optimizer.iteration_ends(time_step=1)
+        optimizer.iteration_ends(n_samples_seen=1)
         theta = np.zeros(3)
         optimizer.step(theta, grad)
         steps.append(theta)

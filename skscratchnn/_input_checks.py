@@ -1,4 +1,4 @@
-"""Input validation whose errors say which input is at fault.
+"""Input checks whose errors say which input is at fault.
 
 scikit-learn's ``validate_data`` names the array in most of its messages
 ("Input X contains NaN") but not in all: "Found array with dim 3", the
@@ -8,7 +8,7 @@ to float" leave the user to guess. ``validate_named`` adds the name there.
 
 import re
 
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 
 def validate_named(estimator, X, y="no_validation", **check_params):
@@ -38,10 +38,28 @@ def validate_named(estimator, X, y="no_validation", **check_params):
         message = str(error)
         if re.search(r"\b(X|y)\b", message):
             raise
+        if isinstance(y, str) and y == "no_validation":
+            raise ValueError(f"X is invalid: {message}") from error
         culprit = _culprit(X, y, check_params)
         if culprit is None:
             raise ValueError(f"X and y do not match: {message}") from error
         raise ValueError(f"{culprit} is invalid: {message}") from error
+
+
+def check_weights(sample_weight, X, dtype, name="sample_weight"):
+    """Check non-negative sample weights for ``X``; errors name the argument.
+
+    scikit-learn's ``_check_sample_weight`` calls every weight vector
+    'sample_weight'; ``name`` puts the argument the user passed instead.
+    """
+    try:
+        return _check_sample_weight(
+            sample_weight, X, dtype=dtype, ensure_non_negative=True
+        )
+    except ValueError as error:
+        if name == "sample_weight":
+            raise
+        raise ValueError(str(error).replace("sample_weight", name)) from error
 
 
 def _culprit(X, y, check_params):
