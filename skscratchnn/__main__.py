@@ -18,7 +18,7 @@ from skscratchnn import ScratchMLPClassifier
 GRID = {"mlp__alpha": [1e-4, 1e-2], "mlp__hidden_layer_sizes": [(64,), (128,)]}
 
 
-def tune(classifier, extra_grid):
+def tune(classifier, extra_grid, X_train, y_train):
     """Grid-search ``classifier`` in a scaling pipeline; return the search and seconds."""
     pipeline = make_pipeline(StandardScaler(), classifier)
     pipeline.steps[-1] = ("mlp", classifier)
@@ -28,7 +28,8 @@ def tune(classifier, extra_grid):
     return search, time.perf_counter() - start
 
 
-if __name__ == "__main__":
+def main():
+    """Tune both classifiers on digits and print what each search found."""
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=0
@@ -43,7 +44,7 @@ if __name__ == "__main__":
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for name, classifier, extra_grid in contenders:
-            search, seconds = tune(classifier, extra_grid)
+            search, seconds = tune(classifier, extra_grid, X_train, y_train)
             best = {k.removeprefix("mlp__"): v for k, v in search.best_params_.items()}
             print(f"{name}")
             n_settings = len(search.cv_results_["params"])
@@ -52,3 +53,7 @@ if __name__ == "__main__":
                   f"{mean_fit:.2f} s per fit")
             print(f"  best parameters: {best}")
             print(f"  held-out accuracy: {search.score(X_test, y_test):.4f}\n")
+
+
+if __name__ == "__main__":
+    main()

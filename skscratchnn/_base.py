@@ -5,9 +5,7 @@ fitted attributes. The maths lives in ``_network``, training in ``_solvers``,
 early stopping in ``_early_stopping`` and the fitted state in ``_state``.
 """
 
-import inspect
 from abc import ABCMeta, abstractmethod
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,9 +16,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, FitHooks, with_callbacks
-from ._early_stopping import check_validation_size
-from ._input_checks import check_weights, validate_named
-from ._interop import to_sklearn
+from ._early_stopping import NON_FINITE_WEIGHTS, check_validation_size
+from ._input_checks import (
+    check_dropout,
+    check_hidden_layer_sizes,
+    check_weights,
+    validate_named,
+)
+from ._interop import to_sklearn as _to_sklearn
 from ._network import Network, predict_and_loss, predict_raw
 from ._optimizers import LR_SCHEDULES
 from ._params import ParamLayout
@@ -37,28 +40,13 @@ from ._state import (
     network_attributes,
     record_training,
     restore_views,
+    restored_on_error,
     training_state,
     without_views,
 )
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 SOLVERS = (*STOCHASTIC_SOLVERS, "lbfgs")
-
-
-@contextmanager
-def _restored_on_error(estimator):
-    """Put back the estimator's attributes if the block raises.
-
-    Fitting only rebinds attributes (``theta`` is trained on a copy), so a
-    shallow copy of ``__dict__`` is a complete snapshot.
-    """
-    snapshot = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(snapshot)
-        raise
 
 
 class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
@@ -246,7 +234,7 @@ default=None
         if not incremental:
             hooks = FitHooks.start(self, X, y, sample_weight, self.max_iter)
         # Overflow surfaces as a non-finite loss or weights, which raise.
-        with _restored_on_error(self), np.errstate(over="ignore", invalid="ignore"):
+        with restored_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             resume = "coefs_" in vars(self) and (incremental or self.warm_start)
             if not resume:
                 clear_fit_state(self, self._subclass_fitted_attributes)
@@ -284,12 +272,13 @@ default=None
         stratify = Y[:, 0] if is_classifier(self) and Y.shape[1] == 1 else None
         data = TrainingData(
             X, Y, sample_weight,
-            self._validation_data(*validation_data, X.dtype, Y.shape[1]), stratify,
+            self._validation_data(validation_data, X.dtype, Y.shape[1]), stratify,
         )
         return data, out_activation
 
-    def _validation_data(self, X_val, y_val, sample_weight_val, dtype, n_outputs):
-        """Check the validation data passed to fit; return them, or None."""
+    def _validation_data(self, validation_data, dtype, n_outputs):
+        """Check the ``X_val, y_val, sample_weight_val`` of fit; return them or None."""
+        X_val, y_val, sample_weight_val = validation_data
         if X_val is None and y_val is None:
             if sample_weight_val is not None:
                 raise ValueError("sample_weight_val is given without X_val and y_val.")
@@ -317,17 +306,17 @@ default=None
             sample_weight_val = check_weights(
                 sample_weight_val, X_val, dtype, name="sample_weight_val"
             )
-        Y_val = Y_val.astype(dtype, copy=False)
         sample_weight_val = self._weigh_classes(Y_val, sample_weight_val)
-        return X_val.astype(dtype, copy=False), Y_val, sample_weight_val
+        return (X_val.astype(dtype, copy=False), Y_val.astype(dtype, copy=False),
+                sample_weight_val)
 
     def _build(self, data, out_activation, resume, rng):
         """Return the network to train and its starting parameters ``theta``."""
-        hidden = self._hidden_layer_sizes()
+        hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
         layout = ParamLayout([data.X.shape[1], *hidden, data.Y.shape[1]])
         network = Network(
             layout, self.activation, out_activation, self.alpha,
-            self._dropout_rates(len(hidden)),
+            check_dropout(self.dropout, len(hidden), self.solver),
         )
         if not resume:
             return network, layout.init(rng, self.activation, data.X.dtype)
@@ -362,38 +351,6 @@ default=None
         vars(self).update(network_attributes(theta, network.for_prediction()))
         record_training(self, state, self.early_stopping)
         self._optimizer = optimizer
-
-    def _hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if not all(
-            isinstance(size, Integral) and not isinstance(size, bool) for size in sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must hold integers (units per hidden layer), "
-                f"got {self.hidden_layer_sizes!r}."
-            )
-        if any(size <= 0 for size in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-        return [int(size) for size in sizes]
-
-    def _dropout_rates(self, n_hidden):
-        rates = np.atleast_1d(np.asarray(self.dropout, dtype=float))
-        if rates.ndim != 1 or (rates.size != 1 and rates.size != n_hidden):
-            raise ValueError(
-                f"dropout must be a float or have one rate per hidden layer "
-                f"({n_hidden}), got {self.dropout!r}."
-            )
-        if not np.all((rates >= 0) & (rates < 1)):
-            raise ValueError(f"dropout rates must be in [0, 1), got {self.dropout!r}.")
-        rates = np.broadcast_to(rates, n_hidden)
-        if self.solver == "lbfgs" and np.any(rates > 0):
-            raise ValueError(
-                f"dropout={self.dropout!r} makes the objective random, which "
-                "solver='lbfgs' cannot minimize: use solver='adam' or 'sgd', or "
-                "dropout=0."
-            )
-        return tuple(float(rate) for rate in rates)
 
     def _validation_scorer(self, network, X_val, Y_val, sw_val):
         """Return ``validation(theta) -> (score, loss)`` on the given data."""
@@ -446,50 +403,9 @@ default=None
         return self._decode(self._forward(X))
 
     def to_sklearn(self):
-        """Return an equivalent fitted scikit-learn MLP.
+        return _to_sklearn(self)
 
-        The result is a :class:`~sklearn.neural_network.MLPClassifier` or
-        :class:`~sklearn.neural_network.MLPRegressor` with the same parameters
-        (where scikit-learn takes them), copies of ``coefs_`` and ``intercepts_``,
-        and the fitted attributes that its ``predict``, ``predict_proba``,
-        ``score``, ``partial_fit`` and tools such as skl2onnx read.
-
-        Returns
-        -------
-        estimator : MLPClassifier or MLPRegressor
-            A fitted scikit-learn estimator that predicts as this one does.
-
-        Raises
-        ------
-        ValueError
-            If a setting that shapes predictions has no scikit-learn
-            equivalent: an ``activation`` outside 'identity', 'logistic',
-            'tanh' and 'relu', or a ``loss`` that the installed scikit-learn's
-            MLP lacks.
-
-        Notes
-        -----
-        Settings that act only in training do not prevent conversion: those
-        scikit-learn lacks (``dropout`` among them) or whose value it rejects
-        get its defaults, which matter only if the result is trained further.
-        Such training goes on with a fresh optimizer state.
-        The Poisson output clips its log-prediction before ``exp``
-        (at 300 in float64, 40 in float32) where scikit-learn's does not, so
-        the two differ where the log-prediction passes that bound.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import make_classification
-        >>> from skscratchnn import ScratchMLPClassifier
-        >>> X, y = make_classification(n_samples=100, random_state=0)
-        >>> clf = ScratchMLPClassifier(dropout=0.2, random_state=0)
-        >>> sk_clf = clf.fit(X, y).to_sklearn()
-        >>> sk_clf
-        MLPClassifier(random_state=0)
-        >>> bool((sk_clf.predict(X) == clf.predict(X)).all())
-        True
-        """
-        return to_sklearn(self)
+    to_sklearn.__doc__ = _to_sklearn.__doc__
 
     # -- persistence: the views into theta are rebuilt, not pickled -------------
 
@@ -508,46 +424,4 @@ default=None
 
 def _check_finite(theta):
     if not np.isfinite(theta).all():
-        # scikit-learn's sentence first, so code that matches it still works.
-        raise ValueError(
-            "Solver produced non-finite parameter weights. The input data may "
-            "contain large values and need to be preprocessed. Lowering "
-            "learning_rate_init may help too."
-        )
-
-
-def check_init_keywords(cls, kwargs):
-    """Refuse keywords ``cls.__init__`` does not take, naming ``cls`` itself.
-
-    The subclasses forward their keywords to ``BaseScratchMLP.__init__``, whose
-    own error would name the base class.
-    """
-    unknown = set(kwargs) - set(cls._get_param_names())
-    if unknown:
-        raise TypeError(
-            f"{cls.__name__}.__init__() got an unexpected keyword argument "
-            f"{sorted(unknown)[0]!r}"
-        )
-
-
-def base_signature_with(*, leading=None, trailing=None):
-    """Return ``BaseScratchMLP.__init__``'s signature with parameters added.
-
-    The subclasses' ``__init__`` take their own parameters and forward the rest
-    as ``**kwargs``; scikit-learn reads parameters from the signature, so it is
-    set to the full list.
-
-    Parameters
-    ----------
-    leading : inspect.Parameter, default=None
-        Inserted first, right after ``self``.
-    trailing : inspect.Parameter, default=None
-        Appended last.
-    """
-    signature = inspect.signature(BaseScratchMLP.__init__)
-    self_parameter, *parameters = signature.parameters.values()
-    if leading is not None:
-        parameters.insert(0, leading)
-    if trailing is not None:
-        parameters.append(trailing)
-    return signature.replace(parameters=[self_parameter, *parameters])
+        raise ValueError(f"{NON_FINITE_WEIGHTS} Lowering learning_rate_init may help too.")

@@ -16,9 +16,10 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseScratchMLP, base_signature_with, check_init_keywords
+from ._base import BaseScratchMLP
 from ._docstrings import fill_shared_docs
 from ._input_checks import validate_named
+from ._signatures import base_signature_with, check_init_keywords
 
 
 @fill_shared_docs
@@ -92,6 +93,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         self.class_weight = class_weight
 
     __init__.__signature__ = base_signature_with(
+        BaseScratchMLP,
         trailing=inspect.Parameter(
             "class_weight", inspect.Parameter.KEYWORD_ONLY, default=None
         )

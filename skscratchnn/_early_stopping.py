@@ -15,6 +15,11 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+# scikit-learn's sentence, kept first so that code matching it still works.
+NON_FINITE_WEIGHTS = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
 _TOO_SMALL = (
     "The validation set is too small. Increase 'validation_fraction' or the size "
     "of your dataset."
@@ -120,7 +125,7 @@ class EarlyStoppingMonitor:
         state.loss_curve.append(loss)
         training = -loss, -state.best_loss
         watched = training
-        finite = np.isfinite(loss)
+        finite = np.isfinite(loss) and np.isfinite(theta).all()
         if finite:
             state.best_loss = min(state.best_loss, loss)
         if self.validation is not None:
@@ -176,9 +181,9 @@ class EarlyStoppingMonitor:
         epoch = self.state.n_iter
         if self.best_theta is None:
             raise ValueError(
-                f"Training diverged: the loss became {loss} in epoch {epoch}, with "
-                "no finite epoch to fall back on. Lower learning_rate_init or scale "
-                "the input data."
+                f"{NON_FINITE_WEIGHTS} Training diverged: the loss became {loss} in "
+                f"epoch {epoch}, with no finite epoch to fall back on. Lower "
+                "learning_rate_init or scale the input data."
             )
         warnings.warn(
             f"Training diverged in epoch {epoch} (the loss became {loss}): training "

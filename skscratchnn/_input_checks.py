@@ -7,7 +7,9 @@ to float" leave the user to guess. ``validate_named`` adds the name there.
 """
 
 import re
+from numbers import Integral
 
+import numpy as np
 from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 
@@ -76,3 +78,38 @@ def _culprit(X, y, check_params):
         except (ValueError, TypeError):
             return name
     return None
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes):
+    """Return ``hidden_layer_sizes`` as a list of positive ints, or raise."""
+    sizes = hidden_layer_sizes
+    sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+    # Refused rather than truncated: (0.5,) would train a layer of no units.
+    if not all(isinstance(n, Integral) and not isinstance(n, bool) for n in sizes):
+        raise ValueError(
+            "hidden_layer_sizes must hold integers (units per hidden layer), got "
+            f"{hidden_layer_sizes!r}."
+        )
+    if any(size <= 0 for size in sizes):
+        raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+    return [int(size) for size in sizes]
+
+
+def check_dropout(dropout, n_hidden, solver):
+    """Return one dropout rate per hidden layer, or raise naming the problem."""
+    rates = np.atleast_1d(np.asarray(dropout, dtype=float))
+    if rates.ndim != 1 or (rates.size != 1 and rates.size != n_hidden):
+        raise ValueError(
+            f"dropout must be a float or have one rate per hidden layer "
+            f"({n_hidden}), got {dropout!r}."
+        )
+    if not np.all((rates >= 0) & (rates < 1)):
+        raise ValueError(f"dropout rates must be in [0, 1), got {dropout!r}.")
+    rates = np.broadcast_to(rates, n_hidden)
+    if solver == "lbfgs" and np.any(rates > 0):
+        raise ValueError(
+            f"dropout={dropout!r} makes the objective random, which "
+            "solver='lbfgs' cannot minimize: use solver='adam' or 'sgd', or "
+            "dropout=0."
+        )
+    return tuple(float(rate) for rate in rates)

@@ -39,9 +39,48 @@ def _rejection(sklearn_class, name, value):
 
 
 def to_sklearn(estimator):
-    """Return a fitted scikit-learn MLP that predicts as ``estimator`` does.
+    """Return an equivalent fitted scikit-learn MLP.
 
-    See :meth:`BaseScratchMLP.to_sklearn`.
+    The result is a :class:`~sklearn.neural_network.MLPClassifier` or
+    :class:`~sklearn.neural_network.MLPRegressor` with the same parameters
+    (where scikit-learn takes them), copies of ``coefs_`` and ``intercepts_``,
+    and the fitted attributes that its ``predict``, ``predict_proba``,
+    ``score``, ``partial_fit`` and tools such as skl2onnx read.
+
+    Returns
+    -------
+    estimator : MLPClassifier or MLPRegressor
+        A fitted scikit-learn estimator that predicts as this one does.
+
+    Raises
+    ------
+    ValueError
+        If a setting that shapes predictions has no scikit-learn
+        equivalent: an ``activation`` outside 'identity', 'logistic',
+        'tanh' and 'relu', or a ``loss`` that the installed scikit-learn's
+        MLP lacks.
+
+    Notes
+    -----
+    Settings that act only in training do not prevent conversion: those
+    scikit-learn lacks (``dropout`` among them) or whose value it rejects
+    get its defaults, which matter only if the result is trained further.
+    Such training goes on with a fresh optimizer state.
+    The Poisson output clips its log-prediction before ``exp``
+    (at 300 in float64, 40 in float32) where scikit-learn's does not, so
+    the two differ where the log-prediction passes that bound.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skscratchnn import ScratchMLPClassifier
+    >>> X, y = make_classification(n_samples=100, random_state=0)
+    >>> clf = ScratchMLPClassifier(dropout=0.2, random_state=0)
+    >>> sk_clf = clf.fit(X, y).to_sklearn()
+    >>> sk_clf
+    MLPClassifier(random_state=0)
+    >>> bool((sk_clf.predict(X) == clf.predict(X)).all())
+    True
     """
     check_is_fitted(estimator)
     current_theta(estimator)  # weights assigned since fit decide the layers

@@ -9,9 +9,10 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import column_or_1d
 
-from ._base import BaseScratchMLP, base_signature_with, check_init_keywords
+from ._base import BaseScratchMLP
 from ._docstrings import fill_shared_docs
 from ._input_checks import validate_named
+from ._signatures import base_signature_with, check_init_keywords
 
 _OUTPUT_ACTIVATIONS = {"squared_error": "identity", "poisson": "exp"}
 
@@ -74,6 +75,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
         self.loss = loss
 
     __init__.__signature__ = base_signature_with(
+        BaseScratchMLP,
         leading=inspect.Parameter(
             "loss", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="squared_error"
         )

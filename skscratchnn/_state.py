@@ -8,6 +8,8 @@ elements; :func:`current_theta` brings whatever the lists hold back into
 ``_theta`` (rebuilding its layout) whenever prediction or training starts.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from ._network import Network
@@ -42,6 +44,22 @@ _RECORD = {
     "best_validation_loss": ("best_validation_loss_", np.inf),
     "no_improvement_count": ("_no_improvement_count", 0),
 }
+
+
+@contextmanager
+def restored_on_error(estimator):
+    """Put back the estimator's attributes if the block raises.
+
+    Fitting only rebinds attributes (``theta`` is trained on a copy), so a
+    shallow copy of ``__dict__`` is a complete snapshot.
+    """
+    snapshot = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(snapshot)
+        raise
 
 
 def clear_fit_state(estimator, extra=()):
