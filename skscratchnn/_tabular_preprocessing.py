@@ -1,0 +1,454 @@
+"""RealMLP's input preprocessing of mixed tabular data, as a transformer.
+
+pandas DataFrames are accepted but pandas is never imported: columns are read
+through their own methods.
+"""
+
+import sys
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+
+class TabularPreprocessor(TransformerMixin, BaseEstimator):
+    r"""Preprocessing of mixed numeric and categorical data for an MLP.
+
+    The input preprocessing of RealMLP [1]_: numeric columns are centred on
+    their median, robust-scaled and smoothly clipped, and get a 0/1 missing
+    indicator column if they had missing values; categorical columns are
+    one-hot encoded, or +-1 encoded when they have two categories. It takes
+    DataFrames with missing values (NaN, None, ``pd.NA``) or arrays, and
+    returns a dense array: the numeric columns in input order, then the
+    indicators, then the encoded categorical columns in input order.
+
+    Parameters
+    ----------
+    categorical_features : array-like of {bool, int, str}, 'from_dtype' or \
+            None, default='from_dtype'
+        The categorical columns, as in
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: a boolean
+        mask, integer indices, or column names; None makes all columns numeric.
+        'from_dtype' takes the DataFrame columns of category, object, bool and
+        string dtype, and no column of an ndarray.
+
+    max_categories : int, default=32
+        The most one-hot columns of a categorical column: with more categories
+        the ``max_categories - 1`` most frequent keep theirs (ties go to the
+        earlier category) and the rest share an "infrequent" column. RealMLP
+        one-hot encodes up to 9 categories and embeds the rest; without
+        embeddings, 32 encodes most categorical columns of tabular benchmarks
+        (months, weekdays, regions) in full yet bounds the first layer's width,
+        while the rarer categories of wider columns have too few samples each
+        to learn a weight of their own.
+
+    clip_scale : float or None, default=3.0
+        The scale :math:`c` of the smooth clipping of scaled numeric values
+        into :math:`(-c, c)`; None switches clipping off.
+
+    dtype : {np.float64, np.float32}, default=np.float64
+        The dtype of the output.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    is_categorical_ : ndarray of shape (n_features_in_,), dtype=bool
+        Which input columns are categorical.
+
+    center_, scale_ : ndarray of shape (n_features_in_,)
+        The median and the factor (see Notes) of each numeric column, and of
+        the code of each ordered categorical column; NaN for other columns.
+
+    indicator_features_ : ndarray of shape (n_indicators,)
+        Indices of the numeric columns with missing values during fit.
+
+    categories_ : list of length n_features_in_
+        The categories seen during fit of each categorical column, sorted or
+        in the order of its pandas categorical dtype (None for numeric
+        columns). Of two categories, the second encodes as +1.
+
+    infrequent_categories_ : list of length n_features_in_
+        The categories grouped as infrequent in each column, or None.
+
+    ordered_categories_ : list of length n_features_in_
+        The categories of each pandas ordered categorical column, in order, or
+        None.
+
+    See Also
+    --------
+    sklearn.preprocessing.RobustScaler : Scaling by the interquartile range.
+    sklearn.preprocessing.OneHotEncoder : One-hot encoding with infrequent groups.
+
+    Notes
+    -----
+    A numeric value :math:`x` of a column with quartiles :math:`q_{25},
+    q_{50}, q_{75}` (linearly interpolated, over non-missing training values)
+    becomes
+
+    .. math::
+
+        z = (x - q_{50})\,s, \quad
+        s = \begin{cases} 1 / (q_{75} - q_{25}) & \text{if } q_{75} > q_{25}, \\
+        2 / (\max - \min) & \text{else if } \max > \min, \\
+        0 & \text{otherwise,} \end{cases}
+        \quad \tilde z = \frac{z}{\sqrt{1 + (z / c)^2}},
+
+    and a missing value 0. An ordered pandas categorical column also gets its
+    code (the position in ``ordered_categories_``) scaled alike, after its
+    one-hot columns, as the order carries information. Missing and unknown
+    categories encode as zeros, so a column with one category gets one 0/1
+    column (present or missing), as in ``OneHotEncoder``, and a column that
+    was all missing during fit gets none.
+
+    References
+    ----------
+    .. [1] D. Holzmüller, L. Grinsztajn and I. Steinwart, "Better by default:
+       Strong pre-tuned MLPs and boosted trees on tabular data", NeurIPS 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skscratchnn._tabular_preprocessing import TabularPreprocessor
+    >>> X = pd.DataFrame({"age": [20.0, 30.0, np.nan, 60.0],
+    ...                   "color": ["red", "blue", "green", None],
+    ...                   "sex": ["F", "M", "M", "F"]})
+    >>> pre = TabularPreprocessor().fit(X)
+    >>> pre.get_feature_names_out()
+    array(['age', 'missingindicator_age', 'color_blue', 'color_green',
+           'color_red', 'sex'], dtype=object)
+    >>> pre.transform(X).round(2)
+    array([[-0.49,  0.  ,  0.  ,  0.  ,  1.  , -1.  ],
+           [ 0.  ,  0.  ,  1.  ,  0.  ,  0.  ,  1.  ],
+           [ 0.  ,  1.  ,  0.  ,  1.  ,  0.  ,  1.  ],
+           [ 1.34,  0.  ,  0.  ,  0.  ,  0.  , -1.  ]])
+    """
+
+    _parameter_constraints: dict = {
+        "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
+        "max_categories": [Interval(Integral, 2, None, closed="left")],
+        "clip_scale": [Interval(Real, 0, None, closed="neither"), None],
+        "dtype": [Options(type, {np.float64, np.float32})],
+    }
+
+    def __init__(
+        self, *, categorical_features="from_dtype", max_categories=32,
+        clip_scale=3.0, dtype=np.float64,
+    ):
+        self.categorical_features = categorical_features
+        self.max_categories = max_categories
+        self.clip_scale = clip_scale
+        self.dtype = dtype
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the medians, scales and categories of the columns of X.
+
+        Parameters
+        ----------
+        X : {array-like, pandas DataFrame} of shape (n_samples, n_features)
+            The training data; missing values allowed, infinite ones not.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        X = self._validate(X, reset=True)
+        n = self.n_features_in_
+        self.is_categorical_ = _categorical_mask(
+            X, self.categorical_features, getattr(self, "feature_names_in_", None)
+        )
+        numeric = np.flatnonzero(~self.is_categorical_)
+        values = self._numeric_block(X, numeric)
+        self.center_, self.scale_ = np.full(n, np.nan), np.full(n, np.nan)
+        self.center_[numeric], self.scale_[numeric] = _robust_scaling(values)
+        self.indicator_features_ = numeric[np.isnan(values).any(axis=0)]
+        self.categories_, self.infrequent_categories_ = [None] * n, [None] * n
+        self.ordered_categories_, self._onehot_columns = [None] * n, [None] * n
+        for j in np.flatnonzero(self.is_categorical_):
+            self._fit_categorical(j, *self._factorized(X, j, sort=True))
+        return self
+
+    def _fit_categorical(self, j, uniques, codes, ordered):
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        categories, counts = uniques[counts > 0], counts[counts > 0]
+        columns = np.arange(len(categories))
+        if len(categories) > self.max_categories:
+            n_frequent = self.max_categories - 1
+            frequent = np.zeros(len(categories), dtype=bool)
+            frequent[np.argsort(-counts, kind="stable")[:n_frequent]] = True
+            columns = np.full(len(categories), n_frequent)
+            columns[frequent] = np.arange(n_frequent)
+            self.infrequent_categories_[j] = categories[~frequent]
+        self.categories_[j], self._onehot_columns[j] = categories, columns
+        if ordered:
+            self.ordered_categories_[j] = uniques
+            code = np.where(codes >= 0, codes, np.nan)[:, None]
+            (self.center_[j],), (self.scale_[j],) = _robust_scaling(code)
+
+    def transform(self, X):
+        """Scale, clip and encode X.
+
+        Parameters
+        ----------
+        X : {array-like, pandas DataFrame} of shape (n_samples, n_features)
+            The data, with the columns seen during fit.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            The transformed data, C-contiguous, of dtype ``dtype``.
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        numeric = np.flatnonzero(~self.is_categorical_)
+        values = self._numeric_block(X, numeric)
+        blocks = [
+            self._scaled(values, numeric),
+            np.isnan(values[:, np.isin(numeric, self.indicator_features_)]),
+        ]
+        for j in np.flatnonzero(self.is_categorical_):
+            blocks += self._encoded(j, *self._factorized(X, j, sort=False)[:2])
+        return np.concatenate(blocks, axis=1, dtype=self.dtype)
+
+    def _encoded(self, j, uniques, codes):
+        index = _positions(uniques, self.categories_[j])[codes]
+        columns = self._onehot_columns[j]
+        if len(columns) == 2:
+            blocks = [np.where(index < 0, 0.0, 2.0 * index - 1.0)[:, None]]
+        else:
+            column = np.append(columns, -1)[index]
+            blocks = [column[:, None] == np.arange(columns.max(initial=-1) + 1)]
+        if self.ordered_categories_[j] is not None:
+            code = _positions(uniques, self.ordered_categories_[j])[codes]
+            blocks.append(self._scaled(np.where(code >= 0, code, np.nan)[:, None], [j]))
+        return blocks
+
+    def _scaled(self, values, columns):
+        z = (values - self.center_[columns]) * self.scale_[columns]
+        z[np.isnan(z)] = 0.0
+        if self.clip_scale is not None:
+            # hypot(1, t) is sqrt(1 + t**2) without overflow for huge |t|.
+            z /= np.hypot(1.0, z / self.clip_scale)
+        return z
+
+    def get_feature_names_out(self, input_features=None):
+        """Get the names of the output features.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The input feature names; by default ``feature_names_in_``, or
+            ``x0, x1, ...`` when fit on data without feature names.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``<name>`` for numeric and two-category columns, then
+            ``missingindicator_<name>``, ``<name>_<category>``,
+            ``<name>_infrequent`` and ``ordinal_<name>``.
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        out = list(names[~self.is_categorical_])
+        out += [f"missingindicator_{names[j]}" for j in self.indicator_features_]
+        for j in np.flatnonzero(self.is_categorical_):
+            categories, columns = self.categories_[j], self._onehot_columns[j]
+            grouped = self.infrequent_categories_[j] is not None
+            if len(categories) == 2:
+                out.append(names[j])
+            else:
+                kept = categories[columns < columns.max()] if grouped else categories
+                out += [f"{names[j]}_{category}" for category in kept]
+                out += [f"{names[j]}_infrequent"] if grouped else []
+            if self.ordered_categories_[j] is not None:
+                out.append(f"ordinal_{names[j]}")
+        return np.asarray(out, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        # Not input_tags.string: by default all columns of an ndarray are numeric.
+        tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
+        return tags
+
+    def _validate(self, X, reset):
+        if getattr(X, "ndim", None) == 2 and hasattr(X, "iloc"):
+            # A DataFrame keeps its columns' dtypes: check only its columns.
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if 0 in X.shape:
+                raise ValueError(
+                    f"Found array with shape {X.shape} while a minimum of 1 sample "
+                    "and 1 feature is required."
+                )
+            return X
+        return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+
+    def _numeric_block(self, X, columns):
+        if not hasattr(X, "iloc") and X.dtype.kind in "biuf":
+            values = X[:, columns].astype(np.float64)
+        else:
+            values = [self._numeric_column(X, j) for j in columns]
+            values = np.column_stack(values or [np.empty((X.shape[0], 0))])
+        infinite = np.isinf(values).any(axis=0)
+        if infinite.any():
+            names = ", ".join(self._column_name(j) for j in columns[infinite])
+            raise ValueError(
+                f"Input X contains infinity in the numeric column(s) {names}. "
+                "Numeric values must be finite or missing (NaN)."
+            )
+        return values
+
+    def _numeric_column(self, X, j):
+        column = _column(X, j)
+        try:
+            if getattr(column.dtype, "kind", "") == "c":
+                raise ValueError("Complex data not supported")
+            if hasattr(column, "to_numpy"):
+                return column.to_numpy(dtype=np.float64, na_value=np.nan)
+            if column.dtype.kind == "O":
+                column = np.where(_isna(column), np.nan, column)
+            return column.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise type(error)(
+                f"Column {self._column_name(j)} of X is treated as numeric, but "
+                f"{error}. Declare it in categorical_features, or make it numeric."
+            ) from error
+
+    def _factorized(self, X, j, sort):
+        try:
+            return _factorize(_column(X, j), sort)
+        except TypeError as error:
+            raise TypeError(
+                f"Column {self._column_name(j)} of X is categorical, so each argument "
+                "must be hashable and, to be sorted during fit, uniformly strings or "
+                f"numbers: {error}"
+            ) from error
+
+    def _column_name(self, j):
+        names = getattr(self, "feature_names_in_", None)
+        return repr(names[j]) if names is not None else f"at index {j}"
+
+
+def _column(X, j):
+    return X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
+
+
+def _isna(values):
+    """Return the mask of the missing values (None, NaN, pd.NA) of a 1-D array."""
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind != "O":
+        return np.zeros(values.shape, dtype=bool)
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:  # pd.NA can only occur once pandas is imported.
+        return np.asarray(pandas.isna(values), dtype=bool)
+    return np.fromiter((v is None or v != v for v in values), bool, len(values))
+
+
+def _factorize(column, sort):
+    """Return (uniques, codes, ordered), codes indexing uniques or -1 if missing."""
+    if hasattr(column, "cat"):  # pandas categorical: keep its categories' order
+        categories = np.asarray(column.cat.categories)
+        return categories, np.asarray(column.cat.codes), bool(column.cat.ordered)
+    if hasattr(column, "factorize"):
+        codes, uniques = column.factorize(sort=sort)
+        return np.asarray(uniques), np.asarray(codes), False
+    present = ~_isna(column)
+    codes = np.full(len(column), -1)
+    if column.dtype.kind != "O":
+        uniques, codes[present] = np.unique(column[present], return_inverse=True)
+        return uniques, codes, False
+    uniques = list(dict.fromkeys(column[present].tolist()))
+    uniques = np.array(sorted(uniques) if sort else uniques, dtype=object)
+    codes[present] = _positions(column[present], uniques)[:-1]
+    return uniques, codes, False
+
+
+def _positions(values, categories):
+    """Return the index of each value in categories, or -1, and a final -1.
+
+    The final -1 maps the missing code -1 to -1 in ``_positions(u, c)[codes]``.
+    Dict look-ups find 1 as 1.0 and "a" as np.str_("a"), other types not.
+    """
+    index = {category: i for i, category in enumerate(categories.tolist())}
+    return np.array([index.get(value, -1) for value in values.tolist()] + [-1])
+
+
+def _categorical_mask(X, categorical_features, feature_names):
+    """Return the boolean mask of the categorical columns of X."""
+    n_features = X.shape[1]
+    mask = np.zeros(n_features, dtype=bool)
+    if isinstance(categorical_features, str):  # "from_dtype"
+        if hasattr(X, "iloc"):
+            mask[:] = [dtype.kind in "bOSU" for dtype in X.dtypes]
+        return mask
+    features = np.asarray([] if categorical_features is None else categorical_features)
+    kind = features.dtype.kind if features.ndim == 1 else "not 1-D"
+    if features.size == 0:
+        return mask
+    if kind == "b" and len(features) != n_features:
+        raise ValueError(
+            f"categorical_features as a boolean mask needs one entry per column "
+            f"of X, {n_features}, but has {len(features)}."
+        )
+    if kind in "iu" and (features.min() < 0 or features.max() >= n_features):
+        raise ValueError(
+            f"categorical_features as integer indices must be in "
+            f"[0, {n_features - 1}], got {features.tolist()}."
+        )
+    if kind in "biu":
+        mask[features] = True
+        return mask
+    if kind not in "UO" or not all(isinstance(f, str) for f in features.tolist()):
+        raise ValueError(
+            "categorical_features must be 'from_dtype', None, or a 1-D array-like "
+            f"of bool, int or str, got {categorical_features!r}."
+        )
+    if feature_names is None:
+        raise ValueError(
+            "categorical_features names columns, but X has no feature names (a "
+            "DataFrame with string column names); pass indices or a mask instead."
+        )
+    unknown = sorted(set(features.tolist()) - set(feature_names))
+    if unknown:
+        raise ValueError(
+            f"categorical_features names columns that X does not have: {unknown}. "
+            f"The columns of X are {list(feature_names)}."
+        )
+    return np.isin(feature_names, features)
+
+
+def _robust_scaling(values):
+    """Return the median and RealMLP's factor of each column, ignoring NaN."""
+    ordered = np.sort(values.T, axis=1)  # NaN sort last
+    last = np.maximum((~np.isnan(ordered)).sum(axis=1) - 1, 0)
+    rows = np.arange(len(ordered))
+
+    def quantile(q):  # numpy's "linear" method on the non-missing values
+        position = q * last
+        low = np.floor(position).astype(int)
+        a, b = ordered[rows, low], ordered[rows, np.minimum(low + 1, last)]
+        return a + (b - a) * (position - low)
+
+    iqr, spread = quantile(0.75) - quantile(0.25), ordered[rows, last] - ordered[:, 0]
+    scale = np.zeros(len(ordered))
+    np.divide(2.0, spread, out=scale, where=spread > 0)
+    np.divide(1.0, iqr, out=scale, where=iqr > 0)
+    return np.nan_to_num(quantile(0.5)), scale

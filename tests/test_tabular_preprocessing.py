@@ -1,0 +1,380 @@
+"""TabularPreprocessor: scikit-learn checks, exact values, inputs, errors, use."""
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skscratchnn._tabular_preprocessing import TabularPreprocessor
+
+pd = pytest.importorskip("pandas")
+
+NAMES_OUT = [
+    "age", "spike", "const", "missingindicator_age", "sex",
+    "color_blue", "color_green", "color_red",
+    "city_b", "city_c", "city_infrequent",
+    "size_S", "size_M", "size_L", "ordinal_size",
+]  # fmt: skip
+
+
+def clip(z, c=3.0):
+    return z / np.sqrt(1 + (z / c) ** 2)
+
+
+def small_frame():
+    return pd.DataFrame(
+        {
+            "age": [1.0, 2.0, 3.0, 4.0, np.nan, 10.0],
+            "spike": [0, 0, 0, 0, 0, 5],
+            "const": [7.0] * 6,
+            "sex": ["F", "M", "M", "F", None, "M"],
+            "color": ["red", "blue", "green", "red", "blue", None],
+            "city": ["a", "b", "b", "c", "c", "d"],
+            "size": pd.Categorical(
+                ["S", "M", "L", "M", None, "L"],
+                categories=["S", "M", "L"],
+                ordered=True,
+            ),
+        }
+    )
+
+
+def expected_small_frame(c=3.0):
+    """The transform of small_frame(), worked out by hand (see the comments)."""
+    squash = (
+        (lambda z: np.asarray(z)) if c is None else (lambda z: clip(np.asarray(z), c))
+    )
+    # age: median 3, quartiles 2 and 4 -> (x - 3) / 2; the missing value -> 0.
+    age = squash([-1.0, -0.5, 0.0, 0.5, 0.0, 3.5])
+    # spike: quartiles equal (0), so 2 / (max - min) = 0.4 around the median 0.
+    spike = squash([0, 0, 0, 0, 0, 2.0])
+    const = np.zeros(6)
+    indicator = [0, 0, 0, 0, 1, 0]
+    sex = [-1, 1, 1, -1, 0, 1]  # F < M: F -> -1, M -> +1, missing -> 0
+    color = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 0]]
+    # city with max_categories=3: b and c (2 samples each) keep their columns.
+    city = [[0, 0, 1], [1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 0, 1]]
+    size = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0], [0, 0, 0], [0, 0, 1]]
+    # size codes 0 1 2 1 - 2: median 1, quartiles 1 and 2 -> code - 1.
+    ordinal = squash([-1.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+    return np.column_stack(
+        [age, spike, const, indicator, sex, color, city, size, ordinal]
+    )
+
+
+@parametrize_with_checks(
+    [
+        TabularPreprocessor(),
+        TabularPreprocessor(clip_scale=None, dtype=np.float32),
+        TabularPreprocessor(categorical_features=[0], max_categories=3),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("clip_scale", [3.0, 1.5, None])
+def test_small_frame_exact_values(clip_scale):
+    pre = TabularPreprocessor(max_categories=3, clip_scale=clip_scale)
+    Xt = pre.fit_transform(small_frame())
+    assert_allclose(Xt, expected_small_frame(clip_scale), rtol=1e-12, atol=1e-15)
+    assert_array_equal(pre.get_feature_names_out(), NAMES_OUT)
+
+
+def test_small_frame_fitted_attributes():
+    pre = TabularPreprocessor(max_categories=3).fit(small_frame())
+    nan = np.nan
+    assert_array_equal(pre.is_categorical_, [0, 0, 0, 1, 1, 1, 1])
+    assert_allclose(pre.center_, [3, 0, 7, nan, nan, nan, 1])
+    assert_allclose(pre.scale_, [0.5, 0.4, 0, nan, nan, nan, 1])
+    assert_array_equal(pre.indicator_features_, [0])
+    assert pre.categories_[:3] == [None] * 3
+    assert_array_equal(pre.categories_[5], ["a", "b", "c", "d"])
+    assert_array_equal(pre.categories_[6], ["S", "M", "L"])
+    assert_array_equal(pre.infrequent_categories_[5], ["a", "d"])
+    assert pre.infrequent_categories_[4] is None
+    assert_array_equal(pre.ordered_categories_[6], ["S", "M", "L"])
+    assert pre.ordered_categories_[4] is None
+    assert_array_equal(pre.feature_names_in_, small_frame().columns)
+
+
+def test_missing_and_unknown_encode_as_zeros():
+    pre = TabularPreprocessor(max_categories=3).fit(small_frame())
+    new = pd.DataFrame(
+        {
+            "age": [np.nan, 3.0],
+            "spike": [0, 0],
+            "const": [8.0, 7.0],
+            "sex": ["X", None],
+            "color": ["purple", pd.NA],
+            "city": ["zzz", "a"],  # "a" is known but infrequent
+            "size": pd.Categorical(["XL", None], categories=["S", "M", "L", "XL"]),
+        }
+    )
+    Xt = pre.transform(new)
+    expected = np.zeros((2, len(NAMES_OUT)))
+    expected[0, NAMES_OUT.index("missingindicator_age")] = 1
+    expected[1, NAMES_OUT.index("city_infrequent")] = 1
+    assert_array_equal(Xt, expected)
+
+
+def test_quantiles_match_numpy():
+    rng = np.random.default_rng(0)
+    X = rng.lognormal(size=(101, 4))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    pre = TabularPreprocessor(clip_scale=None).fit(X)
+    q25, q50, q75 = np.nanquantile(X, [0.25, 0.5, 0.75], axis=0)
+    assert_allclose(pre.center_, q50, rtol=1e-12)
+    assert_allclose(pre.scale_, 1 / (q75 - q25), rtol=1e-12)
+    expected = np.nan_to_num((X - q50) / (q75 - q25))
+    assert_allclose(pre.transform(X)[:, :4], expected, rtol=1e-12)
+    assert_array_equal(pre.transform(X)[:, 4:], np.isnan(X))
+
+
+def test_clipping_is_smooth_and_bounded():
+    X = np.array([[0.0], [1.0], [2.0], [1e6], [-1e300]])
+    Xt = TabularPreprocessor(clip_scale=2.0).fit_transform(X)[:, 0]
+    # median 1, quartiles 0 and 2 -> z = (x - 1) / 2; no overflow for huge |z|
+    assert_allclose(Xt[:3], clip(np.array([-0.5, 0.0, 0.5]), 2.0))
+    assert_allclose(Xt[3:], [2.0, -2.0])
+
+
+def test_all_missing_columns():
+    X = pd.DataFrame(
+        {"num": [np.nan, np.nan], "cat": pd.Series([None, None], dtype=object)}
+    )
+    pre = TabularPreprocessor().fit(X)
+    assert_array_equal(pre.get_feature_names_out(), ["num", "missingindicator_num"])
+    assert_array_equal(pre.transform(X), [[0, 1], [0, 1]])
+
+
+def test_single_category_is_a_presence_column():
+    X = pd.DataFrame({"c": ["a", None, "a"]})
+    pre = TabularPreprocessor().fit(X)
+    assert_array_equal(pre.get_feature_names_out(), ["c_a"])
+    assert_array_equal(
+        pre.transform(pd.DataFrame({"c": ["a", None, "b"]})), [[1], [0], [0]]
+    )
+
+
+def test_infrequent_ties_go_to_the_earlier_category():
+    X = np.array([["b"], ["a"], ["d"], ["c"], ["c"]], dtype=object)
+    pre = TabularPreprocessor(categorical_features=[0], max_categories=2).fit(X)
+    assert_array_equal(pre.get_feature_names_out(), ["x0_c", "x0_infrequent"])
+    pre.set_params(max_categories=3).fit(X)
+    assert_array_equal(pre.get_feature_names_out(), ["x0_a", "x0_c", "x0_infrequent"])
+    assert_array_equal(pre.infrequent_categories_[0], ["b", "d"])
+    assert_array_equal(
+        pre.transform(X), [[0, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 0]]
+    )
+
+
+@pytest.mark.parametrize(
+    "categorical_features", [[1, 3], [False, True, False, True], ["color", "sex"]]
+)
+def test_ndarray_and_frame_give_the_same_result(categorical_features):
+    frame = small_frame()[["age", "color", "spike", "sex"]]
+    reference = TabularPreprocessor().fit_transform(frame)
+    array = frame.to_numpy(dtype=object)
+    if isinstance(categorical_features[0], str):
+        with pytest.raises(ValueError, match="X has no feature names"):
+            TabularPreprocessor(categorical_features=categorical_features).fit(array)
+        result = TabularPreprocessor(categorical_features=categorical_features)
+        result = result.fit_transform(frame)
+    else:
+        pre = TabularPreprocessor(categorical_features=categorical_features)
+        result = pre.fit_transform(array)
+        assert_array_equal(
+            pre.get_feature_names_out()[:3], ["x0", "x2", "missingindicator_x0"]
+        )
+    assert_allclose(result, reference)
+
+
+def test_numeric_ndarray_with_categorical_indices():
+    X = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, np.nan], [5.0, 2.0]])
+    pre = TabularPreprocessor(categorical_features=[1]).fit(X)
+    assert_array_equal(pre.get_feature_names_out(), ["x0", "x1"])  # 1.0 vs 2.0: binary
+    assert_array_equal(pre.transform(X)[:, 1], [-1, 1, 0, 1])
+
+
+def test_pandas_dtypes():
+    X = pd.DataFrame(
+        {
+            "int": pd.array([1, None, 3], dtype="Int64"),
+            "float": pd.array([0.5, 1.5, None], dtype="Float64"),
+            "string": pd.array(["x", None, "y"], dtype="string"),
+            "default_str": ["x", "y", None],
+            "object": pd.Series(["u", np.nan, "v"], dtype=object),
+            "bool": [True, False, True],
+            "boolean": pd.array([True, None, False], dtype="boolean"),
+            "category": pd.Categorical(["p", "q", None]),
+        }
+    )
+    pre = TabularPreprocessor().fit(X)
+    assert_array_equal(pre.is_categorical_, [0, 0, 1, 1, 1, 1, 1, 1])
+    assert pre.ordered_categories_[7] is None
+    Xt = pre.transform(X)
+    assert_array_equal(pre.indicator_features_, [0, 1])
+    assert_allclose(
+        Xt[:, 4:], [[-1, -1, -1, 1, 1, -1], [0, 1, 0, -1, 0, 1], [1, 0, 1, 1, -1, 0]]
+    )
+    assert_array_equal(Xt[:, 2:4], [[0, 0], [1, 0], [0, 1]])
+
+
+def test_input_is_not_mutated():
+    frame = small_frame()
+    copy = frame.copy(deep=True)
+    pre = TabularPreprocessor(max_categories=3).fit(frame)
+    pre.transform(frame)
+    pd.testing.assert_frame_equal(frame, copy)
+    array = np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 5.0]])
+    array_copy = array.copy()
+    TabularPreprocessor().fit(array).transform(array)
+    assert_array_equal(array, array_copy)
+
+
+@pytest.mark.parametrize(
+    "categorical_features, match",
+    [
+        (None, "'color' of X is treated as numeric, but could not convert"),
+        (["colour"], r"names columns that X does not have: \['colour'\]"),
+        ([7], r"integer indices must be in \[0, 3\], got \[7\]"),
+        ([-1], r"integer indices must be in \[0, 3\]"),
+        ([True], "boolean mask needs one entry per column of X, 4, but has 1"),
+        ([0.5], r"array-like of bool, int or str, got \[0.5\]"),
+        ([[0]], "1-D array-like"),
+    ],
+)
+def test_categorical_features_errors(categorical_features, match):
+    frame = small_frame()[["age", "color", "spike", "sex"]]
+    with pytest.raises(ValueError, match=match):
+        TabularPreprocessor(categorical_features=categorical_features).fit(frame)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"categorical_features": "auto"},
+        {"max_categories": 1},
+        {"clip_scale": 0},
+        {"dtype": int},
+    ],
+)
+def test_invalid_parameters(params):
+    with pytest.raises(InvalidParameterError, match=f"'{next(iter(params))}'"):
+        TabularPreprocessor(**params).fit(small_frame())
+
+
+def test_data_errors():
+    frame = small_frame()[["age", "color"]].assign(age=[1.0, np.inf, 0, 0, 0, 0])
+    with pytest.raises(ValueError, match="infinity in the numeric column.*'age'"):
+        TabularPreprocessor().fit(frame)
+    strings = np.array([["a"], ["b"]], dtype=object)
+    with pytest.raises(ValueError, match="at index 0 of X is treated as numeric"):
+        TabularPreprocessor().fit(strings)
+    mixed = np.array([["a"], [1]], dtype=object)
+    with pytest.raises(TypeError, match="uniformly strings or numbers"):
+        TabularPreprocessor(categorical_features=[0]).fit(mixed)
+
+
+def test_transform_checks_the_columns():
+    frame = small_frame()[["age", "color"]]
+    pre = TabularPreprocessor().fit(frame)
+    with pytest.raises(ValueError, match="feature names should match"):
+        pre.transform(frame[["color", "age"]])
+    with (
+        pytest.warns(UserWarning, match="does not have valid feature names"),
+        pytest.raises(ValueError, match="has 1 features, but TabularPreprocessor is"),
+    ):
+        pre.transform(frame[["age"]].to_numpy())
+    with pytest.raises(ValueError, match="infinity"):
+        pre.transform(frame.assign(age=np.inf))
+    pre.transform(frame.assign(color="new"))  # unknown categories are no error
+
+
+def test_feature_names_out():
+    pre = TabularPreprocessor(max_categories=3).fit(small_frame())
+    names = ["a", "b", "c", "d", "e", "f", "g"]
+    with pytest.raises(ValueError, match="input_features is not equal to"):
+        pre.get_feature_names_out(names)
+    pre = TabularPreprocessor(categorical_features=[1]).fit(
+        np.array([[0, 1], [1, 2], [2, 3]])
+    )
+    assert_array_equal(pre.get_feature_names_out(), ["x0", "x1_1", "x1_2", "x1_3"])
+    assert_array_equal(
+        pre.get_feature_names_out(["n", "k"]), ["n", "k_1", "k_2", "k_3"]
+    )
+
+
+def test_set_output_pandas():
+    frame = small_frame()
+    pre = TabularPreprocessor(max_categories=3).set_output(transform="pandas")
+    out = pre.fit_transform(frame)
+    assert list(out.columns) == NAMES_OUT
+    assert_allclose(out.to_numpy(), expected_small_frame())
+
+
+def test_pipeline_with_missing_values():
+    rng = np.random.default_rng(0)
+    n = 300
+    signal = rng.normal(size=n)
+    X = pd.DataFrame(
+        {
+            "signal": np.where(rng.random(n) < 0.2, np.nan, signal * 1e3 + 5e4),
+            "noise": rng.normal(size=n),
+            "group": pd.Series(rng.choice(["u", "v", "w"], n)).where(
+                rng.random(n) > 0.1
+            ),
+        }
+    )
+    y = (signal > 0) ^ (X["group"] == "w").to_numpy()
+    model = make_pipeline(TabularPreprocessor(), LogisticRegression()).fit(
+        X[:200], y[:200]
+    )
+    assert model.score(X[200:], y[200:]) > 0.6
+    assert model.predict(X.iloc[[0]]).shape == (1,)
+
+
+def test_single_row_transform_and_output_layout():
+    frame = small_frame()
+    pre = TabularPreprocessor(max_categories=3, dtype=np.float32).fit(frame)
+    full = pre.transform(frame)
+    assert full.dtype == np.float32 and full.flags.c_contiguous
+    for i in range(len(frame)):
+        assert_array_equal(pre.transform(frame.iloc[[i]]), full[[i]])
+
+
+def test_pickle_round_trip():
+    frame = small_frame()
+    pre = TabularPreprocessor(max_categories=3).fit(frame)
+    restored = pickle.loads(pickle.dumps(pre))
+    assert_array_equal(restored.transform(frame), pre.transform(frame))
+    assert_array_equal(restored.get_feature_names_out(), NAMES_OUT)
+
+
+def test_pandas_is_never_required():
+    code = """
+import sys
+import numpy as np
+
+class NoPandas:  # makes importing pandas fail
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "pandas":
+            raise ImportError("pandas is blocked")
+
+sys.meta_path.insert(0, NoPandas())
+from skscratchnn._tabular_preprocessing import TabularPreprocessor
+X = np.array([[1.0, "a"], [None, None], [3.0, "b"], [np.nan, "a"]], dtype=object)
+Xt = TabularPreprocessor(categorical_features=[1]).fit_transform(X)
+z = 1 / np.sqrt(1 + 1 / 9)  # (x - 2) / (2.5 - 1.5) = +-1, clipped
+np.testing.assert_allclose(Xt, [[-z, 0, -1], [0, 1, 0], [z, 0, 1], [0, 1, -1]])
+assert "pandas" not in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
