@@ -13,6 +13,9 @@ import numpy as np
 from scipy.special import erf, expit
 
 LEAKY_RELU_SLOPE = 0.01
+# SELU's constants (Klambauer et al., 2017), which keep activations normalized.
+SELU_SCALE = 1.0507009873554805
+SELU_ALPHA = 1.6732632423543772
 
 
 def inplace_identity(Z):
@@ -57,6 +60,18 @@ def inplace_gelu(Z):
 def inplace_silu(Z):
     """Apply the SiLU (swish) in place: f(z) = z * sigmoid(z)."""
     Z *= expit(Z)
+
+
+def inplace_selu(Z):
+    """Apply the SELU in place: f(z) = s z if z > 0 else s a (e^z - 1)."""
+    negative = np.expm1(np.minimum(Z, 0)) * (SELU_SCALE * SELU_ALPHA)
+    Z *= SELU_SCALE
+    np.copyto(Z, negative, where=Z < 0)
+
+
+def inplace_mish(Z):
+    """Apply the Mish in place: f(z) = z tanh(softplus(z))."""
+    Z *= np.tanh(np.logaddexp(Z, 0))
 
 
 def inplace_identity_derivative(A, delta):
@@ -107,6 +122,19 @@ def inplace_silu_derivative(Z, delta):
     delta *= s * (1 + Z * (1 - s))
 
 
+def inplace_selu_derivative(A, delta):
+    """Multiply ``delta`` by f'(z) = s if A > 0 else A + s a (that is, s a e^z)."""
+    delta *= np.where(A > 0, SELU_SCALE, A + SELU_SCALE * SELU_ALPHA).astype(
+        delta.dtype, copy=False
+    )
+
+
+def inplace_mish_derivative(Z, delta):
+    """Multiply ``delta`` by f'(z) = t + z sigmoid(z) (1 - t^2), t = tanh(softplus(z))."""
+    t = np.tanh(np.logaddexp(Z, 0))
+    delta *= t + Z * expit(Z) * (1 - t * t)
+
+
 ACTIVATIONS = {
     "identity": inplace_identity,
     "logistic": inplace_logistic,
@@ -117,6 +145,8 @@ ACTIVATIONS = {
     "softplus": inplace_softplus,
     "gelu": inplace_gelu,
     "silu": inplace_silu,
+    "selu": inplace_selu,
+    "mish": inplace_mish,
 }
 
 DERIVATIVES = {
@@ -129,7 +159,9 @@ DERIVATIVES = {
     "softplus": inplace_softplus_derivative,
     "gelu": inplace_gelu_derivative,
     "silu": inplace_silu_derivative,
+    "selu": inplace_selu_derivative,
+    "mish": inplace_mish_derivative,
 }
 
 # f' is not a function of f(z) for these: their derivatives take Z, not A.
-NEEDS_PREACTIVATION = frozenset({"gelu", "silu"})
+NEEDS_PREACTIVATION = frozenset({"gelu", "silu", "mish"})

@@ -83,6 +83,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "early_stopping_metric": [StrOptions({"score", "loss"})],
         "restore_best_params": ["boolean"],
         "schedule_adam": ["boolean"],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
     }
 
     # Fitted attributes of a subclass beyond the shared ones.
@@ -118,6 +119,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         early_stopping_metric="score",
         restore_best_params=False,
         schedule_adam=False,
+        weight_decay=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -146,6 +148,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         self.early_stopping_metric = early_stopping_metric
         self.restore_best_params = restore_best_params
         self.schedule_adam = schedule_adam
+        self.weight_decay = weight_decay
 
     # -- subclass hooks -------------------------------------------------------
 
@@ -165,6 +168,22 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _weigh_classes(self, Y, sample_weight):
         """Return ``sample_weight`` times the class weights of the rows of ``Y``."""
         return sample_weight
+
+    def _training_targets(self, Y):
+        """Return the targets training fits (label smoothing changes them)."""
+        return Y
+
+    # The training-time parametrization (the tabular estimators change it).
+
+    def _training_layout(self, layer_units):
+        return ParamLayout(layer_units)
+
+    def _initial_theta(self, layout, rng, dtype):
+        return layout.init(rng, self.activation, dtype)
+
+    def _parameter_groups(self, layout, dtype):
+        """Return the rate factors and the number of weights (see make_optimizer)."""
+        return {"n_decayed": layout.n_coefs}
 
     # -- fitting ---------------------------------------------------------------
 
@@ -245,7 +264,7 @@ default=None
             network, theta = self._build(data, out_activation, resume, rng)
             if hooks is not None:
                 hooks.fitted_attributes = lambda theta, n_iter, loss: {
-                    **network_attributes(theta, network.for_prediction()),
+                    **network_attributes(*network.for_prediction(theta)),
                     "n_iter_": n_iter, "loss_": loss,
                 }
             self._train(network, theta, data, rng, resume, incremental, hooks)
@@ -271,7 +290,7 @@ default=None
         # scikit-learn stratifies the early-stopping split of binary targets only.
         stratify = Y[:, 0] if is_classifier(self) and Y.shape[1] == 1 else None
         data = TrainingData(
-            X, Y, sample_weight,
+            X, self._training_targets(Y), sample_weight,
             self._validation_data(validation_data, X.dtype, Y.shape[1]), stratify,
         )
         return data, out_activation
@@ -313,19 +332,21 @@ default=None
     def _build(self, data, out_activation, resume, rng):
         """Return the network to train and its starting parameters ``theta``."""
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        layout = ParamLayout([data.X.shape[1], *hidden, data.Y.shape[1]])
+        layout = self._training_layout([data.X.shape[1], *hidden, data.Y.shape[1]])
         network = Network(
             layout, self.activation, out_activation, self.alpha,
             check_dropout(self.dropout, len(hidden), self.solver),
         )
         if not resume:
-            return network, layout.init(rng, self.activation, data.X.dtype)
+            return network, self._initial_theta(layout, rng, data.X.dtype)
         theta = current_theta(self)
-        if self._layout != layout:
+        if self._layout.layer_units != layout.layer_units:
             raise ValueError(
                 f"The network has layer sizes {self._layout.layer_units}, but the "
                 f"data and hidden_layer_sizes need {layout.layer_units}."
             )
+        if layout.input_scaling:  # fitted networks hold their scales folded in
+            theta = self._layout.with_input_scaling(theta)[1]
         return network, theta.astype(data.X.dtype, copy=True)
 
     def _train(self, network, theta, data, rng, resume, incremental, hooks):
@@ -336,19 +357,20 @@ default=None
             _check_finite(theta)
             # L-BFGS keeps no record of epochs: drop a stochastic fit's.
             forget_training(self)
-            vars(self).update(network_attributes(theta, network.for_prediction()))
+            vars(self).update(network_attributes(*network.for_prediction(theta)))
             self.n_iter_, self.loss_, self.t_ = n_iter, loss, 0
             return
         previous = None
         if resume:
             previous = vars(self).get("_optimizer"), training_state(self)
+        groups = self._parameter_groups(network.layout, data.X.dtype)
         optimizer, state = train_stochastic(
-            theta, network, data, StochasticConfig.from_params(params), rng=rng,
+            theta, network, data, StochasticConfig.from_params(params, groups), rng=rng,
             previous=previous, scorer=self._validation_scorer, hooks=hooks,
             incremental=incremental,
         )
         _check_finite(theta)
-        vars(self).update(network_attributes(theta, network.for_prediction()))
+        vars(self).update(network_attributes(*network.for_prediction(theta)))
         record_training(self, state, self.early_stopping)
         self._optimizer = optimizer
 

@@ -1,13 +1,14 @@
 """The multi-layer perceptron classifier."""
 
 import inspect
+from numbers import Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -50,6 +51,13 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         balances each call's batch on its own (scikit-learn's ``SGDClassifier``
         refuses 'balanced' there); pass a dict for weights fixed across calls.
 
+    label_smoothing : float, default=0.0
+        Label smoothing of the training targets, in [0, 1): each target row
+        becomes ``(1 - label_smoothing) y + label_smoothing / k`` with ``k``
+        the number of classes (2 per output for binary and multilabel
+        targets), which keeps the network from pushing its logits to
+        infinity. 0 is scikit-learn's plain log-loss.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,) or list of ndarray
@@ -82,21 +90,24 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     _parameter_constraints: dict = {
         **BaseScratchMLP._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
         self, hidden_layer_sizes=(100,), activation="relu", *, class_weight=None,
-        **kwargs,
+        label_smoothing=0.0, **kwargs,
     ):
         check_init_keywords(type(self), kwargs)
         super().__init__(hidden_layer_sizes, activation, **kwargs)
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     __init__.__signature__ = base_signature_with(
         BaseScratchMLP,
-        trailing=inspect.Parameter(
-            "class_weight", inspect.Parameter.KEYWORD_ONLY, default=None
-        )
+        trailing=[
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+            for name, default in [("class_weight", None), ("label_smoothing", 0.0)]
+        ],
     )
 
     _validation_metric = staticmethod(accuracy_score)
@@ -127,6 +138,15 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         multiclass = self._label_binarizer.y_type_ == "multiclass"
         return X, Y, "softmax" if multiclass else "logistic"
+
+    def _training_targets(self, Y):
+        # Each row's target mass moves label_smoothing / n_classes onto every
+        # class; a logistic output is a choice between 2 classes per column.
+        if not self.label_smoothing:
+            return Y
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        n_classes = Y.shape[1] if multiclass else 2
+        return Y * (1 - self.label_smoothing) + self.label_smoothing / n_classes
 
     def _check_known_classes(self, classes, incremental):
         if self.warm_start and not incremental:

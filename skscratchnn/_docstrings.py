@@ -9,11 +9,12 @@ SHARED_PARAMETERS = """\
         The ith element is the number of neurons in the ith hidden layer.
 
     activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
-'softplus', 'gelu', 'silu'}, default='relu'
+'softplus', 'gelu', 'silu', 'selu', 'mish'}, default='relu'
         Activation function of the hidden layers: f(x) = x, 1 / (1 + exp(-x)),
         tanh(x), max(0, x), max(0.01 x, x), x if x > 0 else exp(x) - 1,
         log(1 + exp(x)), x Phi(x) (exact GELU, Phi the standard normal CDF),
-        x / (1 + exp(-x)). The first four are scikit-learn's.
+        x / (1 + exp(-x)), 1.0507 (x if x > 0 else 1.6733 (exp(x) - 1)) (SELU),
+        x tanh(log(1 + exp(x))) (Mish). The first four are scikit-learn's.
 
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         The solver for weight optimization: 'lbfgs', a quasi-Newton method on
@@ -30,20 +31,24 @@ SHARED_PARAMETERS = """\
         Size of minibatches for the stochastic solvers; 'auto' means
         ``min(200, n_samples)``. Not used by 'lbfgs'.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
-default='constant'
-        Learning rate schedule, updated between epochs: 'constant' keeps
-        ``learning_rate_init``; 'invscaling' uses
-        ``learning_rate_init / pow(t, power_t)`` with ``t`` the number of
-        samples seen; 'adaptive' divides the rate by 5 each time
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine', \
+'coslog4'}, default='constant'
+        Learning rate schedule: 'constant' keeps ``learning_rate_init``;
+        'invscaling' uses ``learning_rate_init / pow(t, power_t)`` with ``t``
+        the number of samples seen; 'adaptive' divides the rate by 5 each time
         ``n_iter_no_change`` epochs fail to improve by ``tol`` (and stops below
         1e-6); 'cosine' anneals it from ``learning_rate_init`` to 0 over
         ``max_iter`` epochs, ``learning_rate_init * (1 + cos(pi * e / max_iter))
-        / 2`` after ``e`` epochs. As in scikit-learn, the first three apply to
-        'sgd' only unless ``schedule_adam=True``; 'cosine' applies to 'sgd' and
-        'adam'. A warm-started fit starts 'adaptive' and 'cosine' again from
-        ``learning_rate_init`` ('invscaling' follows ``t_``, which goes on);
-        ``partial_fit`` calls go on with the schedule, one epoch each.
+        / 2`` after ``e`` epochs. These change the rate between epochs;
+        'coslog4' (RealMLP's) changes it at every step, to
+        ``learning_rate_init * (1 - cos(2 pi log2(1 + 15 f))) / 2`` where ``f``
+        is the fraction of the ``max_iter`` epochs' steps done: four cycles
+        of doubling length, ending at 0. As in scikit-learn, 'invscaling'
+        and 'adaptive' apply to 'sgd' only unless ``schedule_adam=True``;
+        'cosine' and 'coslog4' apply to 'sgd' and 'adam'. A warm-started fit
+        starts the schedules again from ``learning_rate_init`` ('invscaling'
+        follows ``t_``, which goes on); ``partial_fit`` calls go on with the
+        schedule, one epoch each.
 
     learning_rate_init : float, default=0.001
         The initial learning rate ('sgd' and 'adam').
@@ -145,7 +150,14 @@ default='constant'
         Whether 'invscaling' and 'adaptive' ``learning_rate`` schedules also
         apply to 'adam', scaling its base rate ``learning_rate_init`` before
         bias correction. False keeps scikit-learn's behaviour, where they apply
-        to 'sgd' only."""
+        to 'sgd' only.
+
+    weight_decay : float, default=0.0
+        Decoupled weight decay (as in AdamW): before each step the weights
+        (not the biases) are multiplied by ``1 - rate * weight_decay``, with
+        ``rate`` the scheduled learning rate, apart from the gradient and from
+        Adam's moment estimates. Unlike ``alpha``, it does not scale with the
+        number of samples. 0 keeps scikit-learn's behaviour."""
 
 SHARED_ATTRIBUTES = """\
     loss_ : float

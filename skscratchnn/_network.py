@@ -58,9 +58,14 @@ class Network:
         """Layers with weights: one less than the layers counted by ``n_layers_``."""
         return len(self.layout.layer_units) - 1
 
-    def for_prediction(self):
-        """Return the network without its training-only settings (L2, dropout)."""
-        return Network(self.layout, self.activation, self.out_activation)
+    def for_prediction(self, theta):
+        """Return ``theta`` and the network as prediction sees them.
+
+        Training-only settings (L2, dropout) are dropped and the input
+        scales folded into the first weights: a plain MLP, equal in output.
+        """
+        layout, theta = self.layout.fold_input_scaling(theta)
+        return theta, Network(layout, self.activation, self.out_activation)
 
     @property
     def has_dropout(self):
@@ -97,6 +102,8 @@ class Workspace:
         width = max((units[i] for i in dropped), default=0)
         self.hash = np.empty((max_rows, width), np.uint32)
         self.hash_tmp = np.empty_like(self.hash)
+        scaled = network.layout.input_scaling
+        self.X_scaled = np.empty((max_rows if scaled else 0, units[0]), dtype)
         self.grad = np.empty(network.layout.n_params if training else 0, dtype)
         self.penalty = np.empty(network.layout.n_coefs if training else 0, dtype)
 
@@ -107,6 +114,16 @@ def _matmul(A, W, out):
         out[...] = A @ W
     else:
         np.matmul(A, W, out=out)
+
+
+def _scaled_input(theta, X, network, work):
+    """Return ``X`` times the input scales (the scaling layer), or ``X`` itself."""
+    scales = network.layout.scales(theta)
+    if scales is None:
+        return X
+    if sp.issparse(X):
+        return sp.csr_matrix(X.multiply(scales))
+    return np.multiply(X, scales, out=work.X_scaled[: X.shape[0]])
 
 
 def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None):
@@ -121,7 +138,7 @@ def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None):
     keys = None
     if dropout_keys is not None:
         keys = row_keys(X, dropout_keys.feature_keys, dropout_keys.seed ^ dropout_salt)
-    A_prev = X
+    A_prev = _scaled_input(theta, X, network, work)
     for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
         A = work.A[i][:n]
         _matmul(A_prev, W, A)
@@ -202,7 +219,10 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
 
     derivative = DERIVATIVES[network.activation]
     for i in range(network.n_weight_layers, 0, -1):
-        A_prev = X if i == 1 else work.A[i - 1][:n]
+        if i == 1:
+            A_prev = _scaled_input(theta, X, network, work)
+        else:
+            A_prev = work.A[i - 1][:n]
         if sp.issparse(A_prev):
             grad_coefs[i - 1][...] = A_prev.T @ delta
         else:
@@ -210,6 +230,9 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
         # Column sums as a product with ones: BLAS beats a NumPy reduction here.
         np.matmul(work.ones[:n], delta, out=grad_intercepts[i - 1])
         if i == 1:
+            if layout.input_scaling:
+                # d loss / d s_j = sum_n X_nj (delta W^T)_nj
+                layout.scales(work.grad)[...] = _column_dot(X, delta @ coefs[0].T)
             break
         delta_prev = work.delta[i - 1][:n]
         np.matmul(delta, coefs[i - 1].T, out=delta_prev)
@@ -230,6 +253,13 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
     np.multiply(weights, network.alpha / sw_sum, out=work.penalty)
     work.grad[: layout.n_coefs] += work.penalty
     return float(loss), work.grad
+
+
+def _column_dot(X, B):
+    """Return ``sum_n X[n, j] * B[n, j]`` for each column ``j`` (``X`` may be sparse)."""
+    if sp.issparse(X):
+        return np.asarray(X.multiply(B).sum(axis=0)).ravel()
+    return np.einsum("ij,ij->j", X, B)
 
 
 def predict_raw(theta, X, network, chunk_rows=4096):

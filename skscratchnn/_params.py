@@ -8,16 +8,21 @@ class ParamLayout:
 
     The order is scikit-learn's ``_pack`` order: all weight matrices, then all
     bias vectors, so the weights form one contiguous block that L2 regularization
-    reaches in a single operation.
+    reaches in a single operation. With ``input_scaling`` one factor per input
+    feature follows (the scaling layer, a training-time parametrization that
+    :meth:`fold_input_scaling` folds into the first weights).
 
     Parameters
     ----------
     layer_units : sequence of int
         Units per layer, input and output layers included.
+    input_scaling : bool, default=False
+        Whether ``theta`` ends with one scale per input feature.
     """
 
-    def __init__(self, layer_units):
+    def __init__(self, layer_units, input_scaling=False):
         self.layer_units = tuple(int(n) for n in layer_units)
+        self.input_scaling = bool(input_scaling)
         fans = list(zip(self.layer_units[:-1], self.layer_units[1:]))
         sizes = [n_in * n_out for n_in, n_out in fans] + [n for _, n in fans]
         # Python ints: skops cannot write slices of NumPy integers.
@@ -29,13 +34,17 @@ class ParamLayout:
             slice(*bounds[n_layers + i : n_layers + i + 2]) for i in range(n_layers)
         ]
         self.n_coefs = int(bounds[n_layers])
-        self.n_params = int(bounds[-1])
+        n_scales = self.layer_units[0] if self.input_scaling else 0
+        self.scale_slice = slice(int(bounds[-1]), int(bounds[-1]) + n_scales)
+        self.n_params = int(bounds[-1]) + n_scales
 
     def __eq__(self, other):
-        return isinstance(other, ParamLayout) and self.layer_units == other.layer_units
+        return isinstance(other, ParamLayout) and (
+            self.layer_units, self.input_scaling
+        ) == (other.layer_units, other.input_scaling)
 
     def __hash__(self):
-        return hash(self.layer_units)
+        return hash((self.layer_units, self.input_scaling))
 
     def unpack(self, theta):
         """Return the per-layer weights and biases as views into ``theta``.
@@ -56,9 +65,16 @@ class ParamLayout:
         intercepts = [theta[s] for s in self.intercept_slices]
         return coefs, intercepts
 
+    def scales(self, theta):
+        """Return the input scales as a view into ``theta``, or None."""
+        return theta[self.scale_slice] if self.input_scaling else None
+
     def pack(self, coefs, intercepts, dtype):
-        """Return a new flat vector holding copies of ``coefs`` and ``intercepts``."""
-        theta = np.empty(self.n_params, dtype=dtype)
+        """Return a new flat vector holding copies of ``coefs`` and ``intercepts``.
+
+        Input scales, if any, are set to 1.
+        """
+        theta = np.ones(self.n_params, dtype=dtype)
         for view, value in zip(sum(self.unpack(theta), []), [*coefs, *intercepts]):
             view[...] = value
         return theta
@@ -87,3 +103,64 @@ class ParamLayout:
             coefs.append(rng.uniform(-bound, bound, (n_in, n_out)))
             intercepts.append(rng.uniform(-bound, bound, n_out))
         return self.pack(coefs, intercepts, dtype)
+
+    def init_ntk(self, rng, dtype):
+        """Draw the initial network of the NTK parametrization, in standard form.
+
+        In the NTK parametrization a layer computes ``x W / sqrt(fan_in) + b``
+        with ``W`` and ``b`` standard normal; stored in standard form the
+        weights are ``N(0, 1 / fan_in)``. The output layer starts at zero, so
+        the first predictions are neutral (RealMLP-TD-S's choice).
+
+        Returns
+        -------
+        theta : ndarray of shape (n_params,)
+        """
+        coefs, intercepts = [], []
+        for n_in, n_out in self.coef_shapes[:-1]:
+            coefs.append(rng.standard_normal((n_in, n_out)) / np.sqrt(n_in))
+            intercepts.append(rng.standard_normal(n_out))
+        n_in, n_out = self.coef_shapes[-1]
+        coefs.append(np.zeros((n_in, n_out)))
+        intercepts.append(np.zeros(n_out))
+        return self.pack(coefs, intercepts, dtype)
+
+    def rate_factors(self, dtype, *, ntk=False, bias_factor=1.0, scale_factor=1.0):
+        """Return a learning-rate factor per parameter, or None if all are 1.
+
+        Adam on NTK-parametrized weights ``W_ntk = sqrt(fan_in) W`` moves ``W``
+        as Adam on ``W`` would with its rate divided by ``sqrt(fan_in)`` (its
+        ``epsilon`` multiplied by ``sqrt(fan_in)``, which is negligible), so the
+        parametrization is a factor ``1 / sqrt(fan_in)`` on each layer's
+        weights. Biases and input scales take their own factors.
+        """
+        if not ntk and bias_factor == 1.0 and scale_factor == 1.0:
+            return None
+        factors = np.empty(self.n_params, dtype=dtype)
+        for s, (n_in, _) in zip(self.coef_slices, self.coef_shapes):
+            factors[s] = 1.0 / np.sqrt(n_in) if ntk else 1.0
+        factors[self.n_coefs : self.scale_slice.start] = bias_factor
+        factors[self.scale_slice] = scale_factor
+        return factors
+
+    def fold_input_scaling(self, theta):
+        """Return the layout and parameters of the same network without scales.
+
+        ``(x * s) W = x (diag(s) W)``: the scales go into the first weights.
+        """
+        if not self.input_scaling:
+            return self, theta
+        plain = ParamLayout(self.layer_units)
+        folded = theta[: plain.n_params].copy()
+        plain.unpack(folded)[0][0][...] *= self.scales(theta)[:, None]
+        return plain, folded
+
+    def with_input_scaling(self, theta):
+        """Return the layout and parameters of a scaled network equal to this one.
+
+        The inverse of :meth:`fold_input_scaling`, with every scale at 1.
+        """
+        scaled = ParamLayout(self.layer_units, input_scaling=True)
+        extended = np.ones(scaled.n_params, dtype=theta.dtype)
+        extended[: self.n_params] = theta
+        return scaled, extended

@@ -76,9 +76,9 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
 
     __init__.__signature__ = base_signature_with(
         BaseScratchMLP,
-        leading=inspect.Parameter(
+        leading=[inspect.Parameter(
             "loss", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="squared_error"
-        )
+        )],
     )
 
     _validation_metric = staticmethod(r2_score)

@@ -17,7 +17,7 @@ def check_init_keywords(cls, kwargs):
         )
 
 
-def base_signature_with(base, *, leading=None, trailing=None):
+def base_signature_with(base, *, leading=(), trailing=()):
     """Return ``base.__init__``'s signature with parameters added.
 
     The subclasses' ``__init__`` take their own parameters and forward the rest
@@ -28,15 +28,13 @@ def base_signature_with(base, *, leading=None, trailing=None):
     ----------
     base : type
         The base class whose ``__init__`` lists the shared parameters.
-    leading : inspect.Parameter, default=None
+    leading : sequence of inspect.Parameter, default=()
         Inserted first, right after ``self``.
-    trailing : inspect.Parameter, default=None
+    trailing : sequence of inspect.Parameter, default=()
         Appended last.
     """
     signature = inspect.signature(base.__init__)
     self_parameter, *parameters = signature.parameters.values()
-    if leading is not None:
-        parameters.insert(0, leading)
-    if trailing is not None:
-        parameters.append(trailing)
-    return signature.replace(parameters=[self_parameter, *parameters])
+    return signature.replace(
+        parameters=[self_parameter, *leading, *parameters, *trailing]
+    )

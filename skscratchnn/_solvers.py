@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ._dropout import DropoutKeys
 from ._early_stopping import EarlyStoppingMonitor, holdout_split
 from ._network import Workspace, loss_and_grad
-from ._optimizers import continue_optimizer
+from ._optimizers import continue_optimizer, make_optimizer
 from ._progress import EpochProgress
 
 
@@ -64,10 +64,13 @@ class TrainingData:
 class StochasticConfig:
     """The settings of a stochastic fit, read once from the estimator's parameters.
 
-    ``params`` keeps all of them for the optimizer factory.
+    ``params`` keeps all of them for the optimizer factory; ``groups`` holds
+    the parameter groups' rate factors and the number of weights (see
+    :func:`make_optimizer`).
     """
 
     params: dict
+    groups: dict
     batch_size: object
     max_iter: int
     shuffle: bool
@@ -80,9 +83,10 @@ class StochasticConfig:
     verbose: int
 
     @classmethod
-    def from_params(cls, params):
+    def from_params(cls, params, groups=None):
         return cls(
             params=params,
+            groups=groups,
             batch_size=params["batch_size"],
             max_iter=params["max_iter"],
             shuffle=params["shuffle"],
@@ -169,13 +173,14 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
             X.shape[0], config.validation_fraction, data.stratify, rng
         )
         validation = X[val_rows], Y[val_rows], None if sw is None else sw[val_rows]
-    batch_size = resolve_batch_size(
-        config.batch_size, X.shape[0] if rows is None else len(rows)
-    )
+    n_rows = X.shape[0] if rows is None else len(rows)
+    batch_size = resolve_batch_size(config.batch_size, n_rows)
     old_optimizer, state = previous or (None, TrainingState())
-    optimizer = continue_optimizer(
-        old_optimizer, config.params, theta.size, X.dtype, incremental
+    optimizer = make_optimizer(
+        config.params, theta.size, X.dtype, groups=config.groups,
+        n_steps=config.max_iter * -(-n_rows // batch_size),
     )
+    optimizer = continue_optimizer(old_optimizer, optimizer, incremental)
     monitor = EarlyStoppingMonitor(
         state,
         None if validation is None else scorer(network, *validation),
@@ -259,7 +264,7 @@ class StochasticTrainer:
                     theta, state.n_iter, loss
                 ):
                     break
-                self.optimizer.iteration_ends(state.n_samples_seen)
+                self.optimizer.epoch_ends(state.n_samples_seen)
                 if self.monitor.plateau:
                     stop, action = self.optimizer.on_plateau()
                     self.progress.note(f"{self.monitor.plateau_message()} {action}")

@@ -35,6 +35,17 @@ REFERENCES = {
         lambda z: z * sigmoid(z),
         lambda z: sigmoid(z) * (1 + z * (1 - sigmoid(z))),
     ),
+    "selu": (
+        lambda z: 1.0507009873554805 * np.where(z > 0, z, 1.6732632423543772
+                                                * (np.exp(z) - 1)),
+        lambda z: 1.0507009873554805 * np.where(z > 0, 1.0, 1.6732632423543772
+                                                * np.exp(z)),
+    ),
+    "mish": (
+        lambda z: z * np.tanh(np.log1p(np.exp(z))),
+        lambda z: np.tanh(np.log1p(np.exp(z)))
+        + z * sigmoid(z) * (1 - np.tanh(np.log1p(np.exp(z))) ** 2),
+    ),
 }
 
 

@@ -77,6 +77,53 @@ def test_loss_and_grad_matches_finite_differences(
     assert relative_error(grad, central_differences(loss, theta)) < 1e-7
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("activation", ["selu", "mish", "relu"])
+@pytest.mark.parametrize("out_activation", ["softmax", "identity"])
+def test_scaling_layer_gradient_matches_finite_differences(
+    activation, out_activation, sparse
+):
+    """The input scales (and everything else) with the NTK starting point."""
+    X, Y = make_problem(out_activation)
+    X[X < -0.5] = 0
+    layout = ParamLayout([N_FEATURES, *HIDDEN, Y.shape[1]], input_scaling=True)
+    network = Network(layout, activation, out_activation, alpha=0.2,
+                      dropout=(0.3, 0.0))
+    rng = np.random.RandomState(2)
+    theta = layout.init_ntk(rng, np.float64)
+    theta += rng.normal(scale=0.3, size=theta.size)  # away from the zero output
+    keys = DropoutKeys.draw(rng, layout.layer_units, np.float64)
+    sw = rng.uniform(0.5, 2.0, N_SAMPLES)
+    X_in = sp.csr_matrix(X) if sparse else X
+    work = Workspace(network, N_SAMPLES, np.float64)
+
+    def loss(th):
+        return loss_and_grad(th, X_in, Y, sw, network, work, 5, keys)[0]
+
+    grad = loss_and_grad(theta, X_in, Y, sw, network, work, 5, keys)[1].copy()
+    assert relative_error(grad, central_differences(loss, theta)) < 1e-7
+    assert np.abs(layout.scales(grad)).sum() > 0
+
+
+def test_folding_the_scaling_layer_keeps_predictions():
+    X, _ = make_problem("softmax")
+    layout = ParamLayout([N_FEATURES, *HIDDEN, 3], input_scaling=True)
+    rng = np.random.RandomState(0)
+    theta = layout.init(rng, "tanh", np.float64)
+    layout.scales(theta)[...] = rng.uniform(0.2, 3.0, N_FEATURES)
+    plain, folded = layout.fold_input_scaling(theta)
+    scaled = predict_raw(theta, X, Network(layout, "tanh", "softmax"))
+    np.testing.assert_allclose(
+        predict_raw(folded, X, Network(plain, "tanh", "softmax")), scaled, rtol=1e-12
+    )
+    again, extended = plain.with_input_scaling(folded)
+    assert again == layout and not plain.input_scaling
+    np.testing.assert_allclose(
+        predict_raw(extended, X, Network(again, "tanh", "softmax")), scaled,
+        rtol=1e-12,
+    )
+
+
 def test_loss_and_grad_sparse_equals_dense():
     X, Y = make_problem("softmax")
     X[X < 0.3] = 0

@@ -8,22 +8,24 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
-from skscratchnn._optimizers import AdamOptimizer, SGDOptimizer
+from skscratchnn._optimizers import AdamOptimizer, LearningRate, SGDOptimizer
 
 LR = 0.1
 
 
 def sgd(schedule, n_epochs=None):
-    return SGDOptimizer(3, np.float64, LR, schedule, 0.9, True, 0.5, n_epochs=n_epochs)
+    return SGDOptimizer(3, np.float64, LearningRate(LR, schedule, 0.5, n_epochs), 0.9,
+                        True)
 
 
 def adam(schedule, n_epochs=None):
-    return AdamOptimizer(3, np.float64, LR, 0.9, 0.999, 1e-8, schedule, 0.5, n_epochs)
+    return AdamOptimizer(3, np.float64, LearningRate(LR, schedule, 0.5, n_epochs), 0.9,
+                         0.999, 1e-8)
 
 
 def scheduled_rate(optimizer):
     """The rate a step scales by, before Adam's bias correction."""
-    return optimizer.rate
+    return optimizer.learning_rate.rate
 
 
 def fit(estimator, X, y, **kwargs):
@@ -37,7 +39,7 @@ def test_cosine_anneals_to_zero_over_n_epochs_and_stays(make):
     optimizer = make("cosine", n_epochs=4)
     rates = [scheduled_rate(optimizer)]
     for epoch in range(6):
-        optimizer.iteration_ends(n_samples_seen=10 * (epoch + 1))
+        optimizer.epoch_ends(n_samples_seen=10 * (epoch + 1))
         rates.append(scheduled_rate(optimizer))
     expected = [LR * (1 + np.cos(np.pi * min(e, 4) / 4)) / 2 for e in range(7)]
     np.testing.assert_allclose(rates, expected, atol=1e-15)
@@ -47,7 +49,7 @@ def test_cosine_anneals_to_zero_over_n_epochs_and_stays(make):
 @pytest.mark.parametrize("make", [sgd, adam])
 def test_invscaling_follows_the_number_of_samples_seen(make):
     optimizer = make("invscaling")
-    optimizer.iteration_ends(n_samples_seen=99)
+    optimizer.epoch_ends(n_samples_seen=99)
     assert scheduled_rate(optimizer) == pytest.approx(LR / 100**0.5)
 
 
@@ -74,7 +76,7 @@ def test_adam_step_scales_by_the_scheduled_base_rate():
     steps = []
     for n_epochs in [None, 2]:  # constant, then a cosine at half way
         optimizer = adam("constant" if n_epochs is None else "cosine", n_epochs)
-        optimizer.iteration_ends(n_samples_seen=1)
+        optimizer.epoch_ends(n_samples_seen=1)
         theta = np.zeros(3)
         optimizer.step(theta, grad)
         steps.append(theta)
