@@ -64,14 +64,32 @@ def inplace_silu(Z):
 
 def inplace_selu(Z):
     """Apply the SELU in place: f(z) = s z if z > 0 else s a (e^z - 1)."""
-    negative = np.expm1(np.minimum(Z, 0)) * (SELU_SCALE * SELU_ALPHA)
+    # Masked writes (np.where, copyto with where=) are many times slower than
+    # whole-array passes: the two branches are summed instead.
+    negative = np.minimum(Z, 0.0)
+    np.exp(negative, out=negative)
+    negative -= 1.0
+    negative *= SELU_SCALE * SELU_ALPHA
+    np.maximum(Z, 0.0, out=Z)
     Z *= SELU_SCALE
-    np.copyto(Z, negative, where=Z < 0)
+    Z += negative
+
+
+def _softplus(Z):
+    """Return log(1 + e^z), stably: max(z, 0) + log1p(e^-|z|)."""
+    out = np.abs(Z)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(Z, 0.0)
+    return out
 
 
 def inplace_mish(Z):
     """Apply the Mish in place: f(z) = z tanh(softplus(z))."""
-    Z *= np.tanh(np.logaddexp(Z, 0))
+    t = _softplus(Z)
+    np.tanh(t, out=t)
+    Z *= t
 
 
 def inplace_identity_derivative(A, delta):
@@ -124,15 +142,27 @@ def inplace_silu_derivative(Z, delta):
 
 def inplace_selu_derivative(A, delta):
     """Multiply ``delta`` by f'(z) = s if A > 0 else A + s a (that is, s a e^z)."""
-    delta *= np.where(A > 0, SELU_SCALE, A + SELU_SCALE * SELU_ALPHA).astype(
-        delta.dtype, copy=False
-    )
+    # s a + min(A, 0) - (s a - s) [A > 0], without a masked write.
+    factor = np.greater(A, 0, out=np.empty_like(A), casting="unsafe")
+    factor *= SELU_SCALE - SELU_SCALE * SELU_ALPHA
+    factor += SELU_SCALE * SELU_ALPHA
+    factor += np.minimum(A, 0.0)
+    delta *= factor
 
 
 def inplace_mish_derivative(Z, delta):
     """Multiply ``delta`` by f'(z) = t + z sigmoid(z) (1 - t^2), t = tanh(softplus(z))."""
-    t = np.tanh(np.logaddexp(Z, 0))
-    delta *= t + Z * expit(Z) * (1 - t * t)
+    t = _softplus(Z)
+    np.tanh(t, out=t)
+    # sigmoid(z) = (1 + tanh(z / 2)) / 2: tanh has a fast vectorized loop.
+    factor = np.multiply(Z, 0.5)
+    np.tanh(factor, out=factor)
+    factor += 1.0
+    factor *= 0.5
+    factor *= Z
+    factor *= 1.0 - t * t
+    factor += t
+    delta *= factor
 
 
 ACTIVATIONS = {

@@ -88,6 +88,8 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     # Fitted attributes of a subclass beyond the shared ones.
     _subclass_fitted_attributes = ()
+    # What batch_size='auto' means: min(_auto_batch_size, n_samples).
+    _auto_batch_size = 200
 
     def __init__(
         self,
@@ -363,11 +365,13 @@ default=None
         previous = None
         if resume:
             previous = vars(self).get("_optimizer"), training_state(self)
-        groups = self._parameter_groups(network.layout, data.X.dtype)
+        config = StochasticConfig.from_params(
+            params, self._parameter_groups(network.layout, data.X.dtype),
+            self._auto_batch_size,
+        )
         optimizer, state = train_stochastic(
-            theta, network, data, StochasticConfig.from_params(params, groups), rng=rng,
-            previous=previous, scorer=self._validation_scorer, hooks=hooks,
-            incremental=incremental,
+            theta, network, data, config, rng=rng, previous=previous,
+            scorer=self._validation_scorer, hooks=hooks, incremental=incremental,
         )
         _check_finite(theta)
         vars(self).update(network_attributes(*network.for_prediction(theta)))
@@ -398,15 +402,19 @@ default=None
         is higher, from the weights that ``coefs_`` and ``intercepts_`` hold.
         """
         check_is_fitted(self)
-        X = validate_named(
-            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        X = self._prediction_input(X)
         theta = current_theta(self)
         dtype = np.result_type(theta.dtype, X.dtype)
         network = Network(self._layout, self._network.activation, self.out_activation_)
         return predict_raw(
             theta.astype(dtype, copy=False), X.astype(dtype, copy=False), network
+        )
+
+    def _prediction_input(self, X):
+        """Check ``X`` against the data seen in fit; return what the network takes."""
+        return validate_named(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+            reset=False,
         )
 
     def predict(self, X):

@@ -219,9 +219,30 @@ SHARED_ATTRIBUTES = """\
         Name of the output activation function."""
 
 
+def shared_parameters(defaults=None):
+    """Return the shared parameter docs, with the defaults in ``defaults`` instead.
+
+    Each parameter's entry starts with its header line(s), ``name : type,
+    default=value``, ending where the indented description starts.
+    """
+    entries = []
+    for entry in SHARED_PARAMETERS.split("\n\n"):
+        name = entry.split(" : ")[0].strip()
+        if defaults and name in defaults:
+            header, description = entry.split("\n        ", 1)
+            header = header[: header.index("default=")] + f"default={defaults[name]!r}"
+            entry = f"{header}\n        {description}"
+        entries.append(entry)
+    return "\n\n".join(entries)
+
+
 def fill_shared_docs(cls):
-    """Insert the shared parameter and attribute docs into ``cls.__doc__``."""
+    """Insert the shared parameter and attribute docs into ``cls.__doc__``.
+
+    A class attribute ``_defaults`` (a dict) gives the defaults that differ
+    from the shared ones.
+    """
     cls.__doc__ = cls.__doc__.replace(
-        "{shared_parameters}", SHARED_PARAMETERS
+        "{shared_parameters}", shared_parameters(getattr(cls, "_defaults", None))
     ).replace("{shared_attributes}", SHARED_ATTRIBUTES)
     return cls

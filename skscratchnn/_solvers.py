@@ -71,6 +71,7 @@ class StochasticConfig:
 
     params: dict
     groups: dict
+    auto_batch_size: int
     batch_size: object
     max_iter: int
     shuffle: bool
@@ -83,10 +84,11 @@ class StochasticConfig:
     verbose: int
 
     @classmethod
-    def from_params(cls, params, groups=None):
+    def from_params(cls, params, groups=None, auto_batch_size=200):
         return cls(
             params=params,
             groups=groups,
+            auto_batch_size=auto_batch_size,
             batch_size=params["batch_size"],
             max_iter=params["max_iter"],
             shuffle=params["shuffle"],
@@ -100,10 +102,10 @@ class StochasticConfig:
         )
 
 
-def resolve_batch_size(batch_size, n_samples):
-    """Return the minibatch size: 'auto' is ``min(200, n)``; larger ones are clipped."""
+def resolve_batch_size(batch_size, n_samples, auto=200):
+    """Return the minibatch size: 'auto' is ``min(auto, n)``; larger ones are clipped."""
     if batch_size == "auto":
-        return min(200, n_samples)
+        return min(auto, n_samples)
     if batch_size > n_samples:
         warnings.warn(
             "Got `batch_size` less than 1 or larger than sample size. "
@@ -174,7 +176,7 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
         )
         validation = X[val_rows], Y[val_rows], None if sw is None else sw[val_rows]
     n_rows = X.shape[0] if rows is None else len(rows)
-    batch_size = resolve_batch_size(config.batch_size, n_rows)
+    batch_size = resolve_batch_size(config.batch_size, n_rows, config.auto_batch_size)
     old_optimizer, state = previous or (None, TrainingState())
     optimizer = make_optimizer(
         config.params, theta.size, X.dtype, groups=config.groups,
@@ -273,7 +275,9 @@ class StochasticTrainer:
                     state.no_improvement_count = 0
                 if incremental:
                     break
-                if state.n_iter == max_iter:
+                # With no convergence criterion (n_iter_no_change=inf), training
+                # for max_iter epochs is the plan, not a failure to converge.
+                if state.n_iter == max_iter and self.monitor.n_iter_no_change < np.inf:
                     warnings.warn(
                         f"Stochastic Optimizer: Maximum iterations ({max_iter}) "
                         "reached and the optimization hasn't converged yet.",
