@@ -151,7 +151,10 @@ def inplace_selu_derivative(A, delta):
 
 
 def inplace_mish_derivative(Z, delta):
-    """Multiply ``delta`` by f'(z) = t + z sigmoid(z) (1 - t^2), t = tanh(softplus(z))."""
+    """Multiply ``delta`` by f'(z) = t + z sigmoid(z) (1 - t^2), t = tanh(sp(z)).
+
+    ``sp`` is the softplus.
+    """
     t = _softplus(Z)
     np.tanh(t, out=t)
     # sigmoid(z) = (1 + tanh(z / 2)) / 2: tanh has a fast vectorized loop.

@@ -177,6 +177,10 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     # The training-time parametrization (the tabular estimators change it).
 
+    def _training_params(self, data):
+        """Return the parameters that training reads, given the data."""
+        return self.get_params(deep=False)
+
     def _training_layout(self, layer_units):
         return ParamLayout(layer_units)
 
@@ -253,7 +257,9 @@ default=None
         # Opened outside the rollback, so that a failed fit still tears down.
         hooks = None
         if not incremental:
-            hooks = FitHooks.start(self, X, y, sample_weight, self.max_iter)
+            # max_iter='auto' (tabular estimators) is known once the data are.
+            max_epochs = self.max_iter if self.max_iter != "auto" else None
+            hooks = FitHooks.start(self, X, y, sample_weight, max_epochs)
         # Overflow surfaces as a non-finite loss or weights, which raise.
         with restored_on_error(self), np.errstate(over="ignore", invalid="ignore"):
             resume = "coefs_" in vars(self) and (incremental or self.warm_start)
@@ -353,7 +359,7 @@ default=None
 
     def _train(self, network, theta, data, rng, resume, incremental, hooks):
         """Train ``theta`` on ``data``, then record the fitted attributes."""
-        params = self.get_params(deep=False)
+        params = self._training_params(data)
         if self.solver == "lbfgs":
             n_iter, loss = train_lbfgs(theta, network, data, params, hooks)
             _check_finite(theta)
@@ -454,4 +460,6 @@ default=None
 
 def _check_finite(theta):
     if not np.isfinite(theta).all():
-        raise ValueError(f"{NON_FINITE_WEIGHTS} Lowering learning_rate_init may help too.")
+        raise ValueError(
+            f"{NON_FINITE_WEIGHTS} Lowering learning_rate_init may help too."
+        )

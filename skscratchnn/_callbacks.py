@@ -29,7 +29,7 @@ class FitHooks:
         The training data as passed to ``fit``, handed to the callbacks.
     metadata : dict
         Fit metadata handed to the callbacks, such as ``sample_weight``.
-    max_epochs : int
+    max_epochs : int or None
         The most epochs (or L-BFGS iterations) the fit may run.
     """
 

@@ -232,9 +232,8 @@ class AdamOptimizer(_Optimizer):
         self.n_steps += 1
         rate = self.learning_rate.next_step()
         self._decay(theta, rate)
-        corrected_rate = (
-            rate * np.sqrt(1 - self.beta_2**self.n_steps) / (1 - self.beta_1**self.n_steps)
-        )
+        t = self.n_steps
+        corrected_rate = rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         # Python floats, not NumPy float64 scalars, keep float32 passes float32.
         root_1_minus_beta_2 = float(np.sqrt(1 - self.beta_2))
         epsilon = self.epsilon / root_1_minus_beta_2

@@ -103,7 +103,7 @@ class StochasticConfig:
 
 
 def resolve_batch_size(batch_size, n_samples, auto=200):
-    """Return the minibatch size: 'auto' is ``min(auto, n)``; larger ones are clipped."""
+    """Return the minibatch size: 'auto' is ``min(auto, n)``; larger ones clip."""
     if batch_size == "auto":
         return min(auto, n_samples)
     if batch_size > n_samples:

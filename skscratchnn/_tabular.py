@@ -8,7 +8,7 @@ an ordinary parameter, so each can be switched off or tuned.
 """
 
 import inspect
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -31,7 +31,12 @@ _TABULAR_CONSTRAINTS = {
     "parametrization": [StrOptions({"standard", "ntk"})],
     "scale_rate_factor": [Interval(Real, 0, None, closed="neither")],
     "bias_rate_factor": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
 }
+# max_iter='auto': RealMLP's 256 epochs, but no more than about this many
+# steps, which large tables reach in fewer epochs (the time of a fit then
+# stops growing with the number of rows).
+_MAX_EPOCHS, _STEP_BUDGET = 256, 8192
 
 # The recipe's parameters and defaults, shared by both estimators; the
 # classifier and the regressor differ in activation and learning rate.
@@ -39,7 +44,7 @@ _RECIPE = dict(
     hidden_layer_sizes=(256, 256, 256),
     alpha=0.0,
     learning_rate="coslog4",
-    max_iter=256,
+    max_iter="auto",
     early_stopping=True,
     validation_fraction=0.2,
     n_iter_no_change=np.inf,
@@ -100,7 +105,10 @@ _TABULAR_NOTES = """\
     the preprocessing of :class:`TabularPreprocessor`, a scaling layer, three
     hidden layers of 256 units in the NTK parametrization, Adam with
     ``beta_2=0.95`` and the per-step 'coslog4' learning-rate schedule, batches
-    of 256 (``batch_size='auto'`` is ``min(256, n_samples)`` here), 256 epochs, and the parameters of the epoch with the best score on
+    of 256 (``batch_size='auto'`` is ``min(256, n_samples)`` here), 256 epochs
+    (``max_iter='auto'``: 256, or fewer on large tables, as many as take about
+    8,192 steps; a fit's time then stops growing with the number of rows),
+    and the parameters of the epoch with the best score on
     a random 20 % of the training data (``early_stopping=True`` with
     ``n_iter_no_change=inf``: training never stops early). Fitted attributes
     describe the network on the preprocessed columns.
@@ -191,9 +199,14 @@ default=None
                 ).fit(X)
             if X_val is not None:
                 X_val = self.preprocessor_.transform(X_val)
+            X = self.preprocessor_.transform(X)
+            # The network's input checks see the preprocessed columns (a warm
+            # start compares them with the previous fit's).
+            vars(self).pop("feature_names_in_", None)
+            self.n_features_in_ = X.shape[1]
             super().fit(
-                self.preprocessor_.transform(X), y, sample_weight, X_val=X_val,
-                y_val=y_val, sample_weight_val=sample_weight_val,
+                X, y, sample_weight, X_val=X_val, y_val=y_val,
+                sample_weight_val=sample_weight_val,
             )
             # The estimator takes what the preprocessing takes.
             self.n_features_in_ = self.preprocessor_.n_features_in_
@@ -203,6 +216,21 @@ default=None
 
     def _prediction_input(self, X):
         return self.preprocessor_.transform(X)
+
+    def _training_params(self, data):
+        params = super()._training_params(data)
+        if params["max_iter"] == "auto":
+            n_rows = data.X.shape[0]
+            if params["early_stopping"] and data.validation is None:
+                n_rows -= int(np.ceil(n_rows * params["validation_fraction"]))
+            batch_size = params["batch_size"]
+            if batch_size == "auto":
+                batch_size = self._auto_batch_size
+            steps_per_epoch = int(np.ceil(n_rows / min(batch_size, n_rows)))
+            params["max_iter"] = min(
+                _MAX_EPOCHS, int(np.ceil(_STEP_BUDGET / steps_per_epoch))
+            )
+        return params
 
     def _check_partial_fit(self):
         raise AttributeError(

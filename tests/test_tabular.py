@@ -1,0 +1,238 @@
+"""The tabular estimators: their own preprocessing, recipe and parametrization."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import softmax
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skscratchnn import (
+    ScratchMLPClassifier,
+    TabularMLPClassifier,
+    TabularMLPRegressor,
+    TabularPreprocessor,
+)
+from skscratchnn._activations import ACTIVATIONS
+
+FAST = dict(hidden_layer_sizes=(16, 16), max_iter=15, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def table():
+    """A mixed table: numbers with missing values, a category, a flag."""
+    rng = np.random.RandomState(0)
+    n = 400
+    X = pd.DataFrame({
+        "income": rng.lognormal(3, 1, n),
+        "age": rng.uniform(18, 80, n),
+        "city": pd.Categorical(rng.choice(["north", "south", "east", "west"], n)),
+        "member": rng.rand(n) < 0.3,
+    })
+    X.loc[rng.rand(n) < 0.1, "income"] = np.nan
+    signal = (np.log(X["income"].fillna(20)) - 3) + (X["city"] == "north") * 1.5
+    y_class = np.where(signal + rng.normal(scale=0.3, size=n) > 0.5, "yes", "no")
+    y_real = 1000 * (signal + 0.5 * X["member"]) + 5000
+    return X, y_class, y_real.to_numpy()
+
+
+def quiet_fit(estimator, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(*args, **kwargs)
+
+
+def hand_forward(estimator, X):
+    """The output pre-activation of the fitted network, from coefs_ alone."""
+    A = estimator.preprocessor_.transform(X).astype(np.float64)
+    for i, (W, b) in enumerate(zip(estimator.coefs_, estimator.intercepts_)):
+        A = A @ W + b
+        if i < len(estimator.coefs_) - 1:
+            ACTIVATIONS[estimator.activation](A)
+    return A
+
+
+def test_classifier_takes_a_dataframe_as_it_is(table):
+    X, y, _ = table
+    clf = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    assert list(clf.classes_) == ["no", "yes"]
+    assert clf.score(X, y) > 0.8
+    assert clf.n_features_in_ == 4
+    assert list(clf.feature_names_in_) == list(X.columns)
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(X[X.columns[::-1]])
+
+
+def test_the_scaling_layer_is_folded_into_the_first_weights(table):
+    """After fit the network is a plain MLP on the preprocessed columns."""
+    X, y, _ = table
+    clf = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    logits = hand_forward(clf, X)[:, 0]
+    proba = 1 / (1 + np.exp(-logits))
+    assert_allclose(clf.predict_proba(X)[:, 1], proba, rtol=1e-4, atol=1e-6)
+    width = clf.preprocessor_.transform(X.iloc[:1]).shape[1]
+    assert clf.coefs_[0].shape == (width, 16)
+
+
+@pytest.mark.parametrize("settings", [
+    dict(), dict(scaling_layer=False), dict(parametrization="standard"),
+])
+def test_each_piece_can_be_switched_off(settings, table):
+    X, y, _ = table
+    clf = quiet_fit(TabularMLPClassifier(**FAST, **settings), X, y)
+    assert clf.score(X, y) > 0.75
+
+
+def test_the_pieces_change_training(table):
+    X, y, _ = table
+    full = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    for settings in [dict(scaling_layer=False), dict(parametrization="standard"),
+                     dict(scale_rate_factor=1.0), dict(bias_rate_factor=1.0)]:
+        other = quiet_fit(TabularMLPClassifier(**FAST, **settings), X, y)
+        assert not np.allclose(other.coefs_[0], full.coefs_[0]), settings
+
+
+def test_regressor_is_equivariant_to_the_units_of_y(table):
+    """Standardized targets: y in other units gives the same model, rescaled."""
+    X, _, y = table
+    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
+    rescaled = quiet_fit(TabularMLPRegressor(**FAST), X, y / 1000 - 7)
+    assert_allclose(reg.predict(X) / 1000 - 7, rescaled.predict(X), rtol=1e-4,
+                    atol=1e-4)
+    assert reg.score(X, y) > 0.7
+
+
+def test_regressor_predictions_stay_in_the_training_range(table):
+    X, _, y = table
+    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
+    far = X.copy()
+    far["income"] = 1e9
+    prediction = reg.predict(far)
+    assert prediction.min() >= y.min() and prediction.max() <= y.max()
+    assert reg.target_range_[0] == pytest.approx(y.min())
+
+
+def test_defaults_are_the_recipe():
+    clf, reg = TabularMLPClassifier(), TabularMLPRegressor()
+    for est in (clf, reg):
+        params = est.get_params()
+        assert params["hidden_layer_sizes"] == (256, 256, 256)
+        assert params["learning_rate"] == "coslog4"
+        assert params["beta_2"] == 0.95
+        assert params["max_iter"] == "auto"
+        assert params["early_stopping"] and params["validation_fraction"] == 0.2
+        assert params["n_iter_no_change"] == np.inf
+        assert params["scaling_layer"] and params["parametrization"] == "ntk"
+    assert clf.activation == "selu" and clf.label_smoothing == 0.1
+    assert clf.learning_rate_init == 0.04
+    assert reg.activation == "mish" and reg.learning_rate_init == 0.07
+    assert clone(clf).get_params() == clf.get_params()
+
+
+def test_all_epochs_run_without_a_convergence_warning(table):
+    """n_iter_no_change=inf: no stopping rule, so max_iter is the plan."""
+    X, y, _ = table
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = TabularMLPClassifier(**{**FAST, "max_iter": 12}).fit(X, y)
+    assert clf.n_iter_ == len(clf.validation_scores_) == 12
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+
+
+@pytest.mark.parametrize("n_rows, batch_size, epochs", [(400, "auto", 256),
+                                                         (3000, 8, 28)])
+def test_auto_max_iter_is_256_epochs_or_a_step_budget(n_rows, batch_size, epochs):
+    """8192 steps at most: 2400 training rows in batches of 8 take 28 epochs."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n_rows, 3))
+    y = X[:, 0] > 0
+    clf = TabularMLPClassifier(hidden_layer_sizes=(4,), batch_size=batch_size,
+                               random_state=0)
+    assert quiet_fit(clf, X, y).n_iter_ == epochs
+
+
+def test_no_partial_fit_and_no_sklearn_conversion(table):
+    assert not hasattr(TabularMLPClassifier(), "partial_fit")
+    assert not hasattr(TabularMLPRegressor(), "partial_fit")
+    X, y, _ = table
+    clf = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    with pytest.raises(TypeError, match="no scikit-learn equivalent"):
+        clf.to_sklearn()
+
+
+def test_numpy_input_with_categorical_indices(table):
+    X, y, _ = table
+    array = X.assign(city=X["city"].cat.codes).to_numpy(dtype=float)
+    clf = quiet_fit(TabularMLPClassifier(categorical_features=[2], **FAST), array, y)
+    assert clf.score(array, y) > 0.8
+    width = TabularPreprocessor(categorical_features=[2]).fit_transform(array).shape[1]
+    assert clf.coefs_[0].shape[0] == width
+
+
+def test_validation_data_are_preprocessed_like_X(table):
+    X, y, _ = table
+    clf = quiet_fit(TabularMLPClassifier(**FAST), X[:300], y[:300],
+                    X_val=X[300:], y_val=y[300:])
+    assert len(clf.validation_scores_) == clf.n_iter_
+    best = max(clf.validation_scores_)
+    assert clf.score(X[300:], y[300:]) == pytest.approx(best)
+
+
+def test_failed_fit_leaves_the_estimator_as_it_was(table):
+    X, y, _ = table
+    clf = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    before = dict(vars(clf))
+    with pytest.raises(ValueError):
+        clf.fit(X, y[:10])
+    assert vars(clf).keys() == before.keys()
+    assert all(vars(clf)[k] is v for k, v in before.items())
+
+
+def test_warm_start_keeps_the_preprocessing(table):
+    X, y, _ = table
+    clf = quiet_fit(TabularMLPClassifier(warm_start=True, **FAST), X, y)
+    preprocessor = clf.preprocessor_
+    quiet_fit(clf, X[:200], y[:200])
+    assert clf.preprocessor_ is preprocessor
+    fresh = quiet_fit(clf.set_params(warm_start=False), X[:200], y[:200])
+    assert fresh.preprocessor_ is not preprocessor
+
+
+def test_pipeline_grid_search_and_pickle(table):
+    X, y, _ = table
+    pipe = make_pipeline(FunctionTransformer(lambda frame: frame),
+                         TabularMLPClassifier(**FAST))
+    search = GridSearchCV(pipe, {"tabularmlpclassifier__label_smoothing": [0.0, 0.1]},
+                          cv=2)
+    quiet_fit(search, X, y)
+    assert search.best_score_ > 0.7
+    model = search.best_estimator_[-1]
+    restored = pickle.loads(pickle.dumps(model))
+    assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+
+
+def test_label_smoothing_bounds_confidence():
+    """With smoothing eps the best probability of a separable class is 1 - eps/2."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 2))
+    y = (X[:, 0] > 0).astype(int)
+    X[:, 0] += np.where(y == 1, 3.0, -3.0)
+    params = dict(hidden_layer_sizes=(8,), max_iter=300, random_state=0,
+                  learning_rate_init=0.01)
+    plain = quiet_fit(ScratchMLPClassifier(**params), X, y)
+    smooth = quiet_fit(ScratchMLPClassifier(label_smoothing=0.2, **params), X, y)
+    assert np.median(plain.predict_proba(X).max(axis=1)) > 0.99
+    confidence = np.median(smooth.predict_proba(X).max(axis=1))
+    assert confidence == pytest.approx(0.9, abs=0.02)
+    y3 = np.where(y == 1, 2, X[:, 1] > 0).astype(int)
+    multi = quiet_fit(ScratchMLPClassifier(label_smoothing=0.3, **params), X, y3)
+    # The targets' largest probability is 0.7 + 0.3 / 3.
+    confidence = np.median(multi.predict_proba(X).max(axis=1))
+    assert softmax(np.zeros(3)).max() < confidence < 0.83
