@@ -16,10 +16,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS
 from ._callbacks import CallbackSupportMixin, FitHooks, with_callbacks
-from ._early_stopping import NON_FINITE_WEIGHTS, check_validation_size
+from ._early_stopping import NON_FINITE_WEIGHTS
 from ._input_checks import (
     check_dropout,
     check_hidden_layer_sizes,
+    check_validation_data,
     check_weights,
     validate_named,
 )
@@ -28,6 +29,8 @@ from ._network import Network, predict_and_loss, predict_raw
 from ._optimizers import LR_SCHEDULES
 from ._params import ParamLayout
 from ._solvers import (
+    SOLVERS,
+    STOCHASTIC_SOLVERS,
     StochasticConfig,
     TrainingData,
     train_lbfgs,
@@ -44,9 +47,6 @@ from ._state import (
     training_state,
     without_views,
 )
-
-STOCHASTIC_SOLVERS = ("sgd", "adam")
-SOLVERS = (*STOCHASTIC_SOLVERS, "lbfgs")
 
 
 class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
@@ -299,43 +299,10 @@ default=None
         stratify = Y[:, 0] if is_classifier(self) and Y.shape[1] == 1 else None
         data = TrainingData(
             X, self._training_targets(Y), sample_weight,
-            self._validation_data(validation_data, X.dtype, Y.shape[1]), stratify,
+            check_validation_data(self, validation_data, X.dtype, Y.shape[1]),
+            stratify,
         )
         return data, out_activation
-
-    def _validation_data(self, validation_data, dtype, n_outputs):
-        """Check the ``X_val, y_val, sample_weight_val`` of fit; return them or None."""
-        X_val, y_val, sample_weight_val = validation_data
-        if X_val is None and y_val is None:
-            if sample_weight_val is not None:
-                raise ValueError("sample_weight_val is given without X_val and y_val.")
-            return None
-        if X_val is None or y_val is None:
-            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
-            raise ValueError(f"{given} is given but {missing} is not: pass both.")
-        if self.solver not in STOCHASTIC_SOLVERS:
-            raise ValueError(
-                f"X_val and y_val are used by the stochastic solvers "
-                f"{STOCHASTIC_SOLVERS} only, not by solver={self.solver!r}."
-            )
-        try:
-            X_val, Y_val, _ = self._validate_data_and_targets(
-                X_val, y_val, reset=False, incremental=True
-            )
-        except ValueError as error:
-            raise ValueError(f"Invalid X_val, y_val: {error}") from error
-        check_validation_size(X_val.shape[0])
-        if Y_val.shape[1] != n_outputs:
-            raise ValueError(
-                f"y_val has {Y_val.shape[1]} outputs where y has {n_outputs}."
-            )
-        if sample_weight_val is not None:
-            sample_weight_val = check_weights(
-                sample_weight_val, X_val, dtype, name="sample_weight_val"
-            )
-        sample_weight_val = self._weigh_classes(Y_val, sample_weight_val)
-        return (X_val.astype(dtype, copy=False), Y_val.astype(dtype, copy=False),
-                sample_weight_val)
 
     def _build(self, data, out_activation, resume, rng):
         """Return the network to train and its starting parameters ``theta``."""

@@ -57,10 +57,12 @@ def holdout_split(n_samples, fraction, stratify, rng):
         if stratify is None:
             raise
         # scikit-learn's own message first, so code that matches it still works.
+        sentence = str(error) if str(error).endswith(".") else f"{error}."
         raise ValueError(
-            f"{error} early_stopping=True holds out a validation set stratified on "
-            "the classes: give each class at least 2 samples, or pass X_val and "
-            "y_val to fit."
+            f"{sentence} early_stopping=True holds out a validation set stratified "
+            f"on the classes (validation_fraction={fraction}): give each class "
+            "enough samples for both sides, raise validation_fraction, or pass "
+            "X_val and y_val to fit."
         ) from error
     if len(validation_rows) < 2:
         raise ValueError(_TOO_SMALL)

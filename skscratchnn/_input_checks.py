@@ -4,6 +4,8 @@ scikit-learn's ``validate_data`` names the array in most of its messages
 ("Input X contains NaN") but not in all: "Found array with dim 3", the
 sample-count mismatch of ``X`` and ``y`` and NumPy's "could not convert string
 to float" leave the user to guess. ``validate_named`` adds the name there.
+The other checks here (sample weights, validation data, layer sizes, dropout
+rates) name the argument at fault in the same way.
 """
 
 import re
@@ -11,6 +13,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
+
+from ._early_stopping import check_validation_size
+from ._solvers import STOCHASTIC_SOLVERS
 
 
 def validate_named(estimator, X, y="no_validation", **check_params):
@@ -113,3 +118,42 @@ def check_dropout(dropout, n_hidden, solver):
             "dropout=0."
         )
     return tuple(float(rate) for rate in rates)
+
+
+def check_validation_data(estimator, validation_data, dtype, n_outputs):
+    """Check the ``X_val, y_val, sample_weight_val`` of fit; return them or None.
+
+    They are validated and encoded by ``estimator``'s own hooks, as ``X, y``
+    are, and weighted by its class weights.
+    """
+    X_val, y_val, sample_weight_val = validation_data
+    if X_val is None and y_val is None:
+        if sample_weight_val is not None:
+            raise ValueError("sample_weight_val is given without X_val and y_val.")
+        return None
+    if X_val is None or y_val is None:
+        given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+        raise ValueError(f"{given} is given but {missing} is not: pass both.")
+    if estimator.solver not in STOCHASTIC_SOLVERS:
+        raise ValueError(
+            f"X_val and y_val are used by the stochastic solvers "
+            f"{STOCHASTIC_SOLVERS} only, not by solver={estimator.solver!r}."
+        )
+    try:
+        X_val, Y_val, _ = estimator._validate_data_and_targets(
+            X_val, y_val, reset=False, incremental=True
+        )
+    except ValueError as error:
+        raise ValueError(f"Invalid X_val, y_val: {error}") from error
+    check_validation_size(X_val.shape[0])
+    if Y_val.shape[1] != n_outputs:
+        raise ValueError(
+            f"y_val has {Y_val.shape[1]} outputs where y has {n_outputs}."
+        )
+    if sample_weight_val is not None:
+        sample_weight_val = check_weights(
+            sample_weight_val, X_val, dtype, name="sample_weight_val"
+        )
+    sample_weight_val = estimator._weigh_classes(Y_val, sample_weight_val)
+    return (X_val.astype(dtype, copy=False), Y_val.astype(dtype, copy=False),
+            sample_weight_val)

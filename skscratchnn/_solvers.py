@@ -21,6 +21,9 @@ from ._network import Workspace, loss_and_grad
 from ._optimizers import continue_optimizer, make_optimizer
 from ._progress import EpochProgress
 
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+SOLVERS = (*STOCHASTIC_SOLVERS, "lbfgs")
+
 
 @dataclass
 class TrainingState:

@@ -200,15 +200,17 @@ def _checked_weights(coefs, intercepts):
         raise ValueError(
             "coefs_ and intercepts_ must be lists of arrays, one per layer."
         ) from error
-    units = [c.shape[0] for c in coefs[:1]] + [c.shape[-1] for c in coefs]
     ok = (
         len(coefs) >= 1
         and len(intercepts) == len(coefs)
         and all(c.ndim == 2 and c.dtype.kind in "biuf" for c in coefs)
         and all(b.ndim == 1 and b.dtype.kind in "biuf" for b in intercepts)
-        and all(c.shape[0] == n for c, n in zip(coefs, units))
-        and all(b.shape == (n,) for b, n in zip(intercepts, units[1:]))
     )
+    if ok:
+        units = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
+        ok = all(c.shape[0] == n for c, n in zip(coefs, units)) and all(
+            b.shape == (n,) for b, n in zip(intercepts, units[1:])
+        )
     if not ok:
         raise ValueError(
             "coefs_ and intercepts_ do not describe a network: coefs_[i] must be a "

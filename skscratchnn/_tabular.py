@@ -61,71 +61,6 @@ _TABULAR_DEFAULTS = dict(
 )
 
 
-_TABULAR_PARAMETERS = """\
-    categorical_features : array-like of {bool, int, str} or 'from_dtype' or \
-None, default='from_dtype'
-        Which columns of ``X`` are categorical, as in
-        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: 'from_dtype'
-        takes DataFrame columns of category, object, bool or string dtype;
-        or a boolean mask, indices or column names; None treats all as
-        numeric. See :class:`TabularPreprocessor`.
-
-    max_categories : int, default=32
-        Categorical columns with more categories one-hot encode their
-        ``max_categories - 1`` most frequent ones and group the rest.
-
-    clip_scale : float or None, default=3.0
-        Numeric columns, robust-scaled, are clipped smoothly to about
-        ``+-clip_scale``: ``z / sqrt(1 + (z / clip_scale)^2)``; None turns it off.
-
-    scaling_layer : bool, default=True
-        Whether the first layer multiplies each input column by a learned
-        factor (initialised at 1, trained at ``scale_rate_factor`` times the
-        learning rate), which lets training weigh the columns quickly. After
-        training the factors are folded into ``coefs_[0]``.
-
-    parametrization : {'ntk', 'standard'}, default='ntk'
-        'ntk' trains each layer as ``x W / sqrt(fan_in) + b`` with standard
-        normal ``W`` and ``b`` at the start and a zero output layer: in the
-        weights stored (``coefs_``) this is a learning rate divided by
-        ``sqrt(fan_in)`` for each layer's weights and multiplied by
-        ``bias_rate_factor`` for the biases. 'standard' is scikit-learn's
-        Glorot start with one learning rate for all.
-
-    scale_rate_factor : float, default=6.0
-        Learning-rate factor of the scaling layer.
-
-    bias_rate_factor : float, default=0.1
-        Learning-rate factor of the biases with ``parametrization='ntk'``."""
-
-_TABULAR_NOTES = """\
-    Notes
-    -----
-    The recipe is that of RealMLP-TD-S [1]_, the small variant of RealMLP:
-    the preprocessing of :class:`TabularPreprocessor`, a scaling layer, three
-    hidden layers of 256 units in the NTK parametrization, Adam with
-    ``beta_2=0.95`` and the per-step 'coslog4' learning-rate schedule, batches
-    of 256 (``batch_size='auto'`` is ``min(256, n_samples)`` here), 256 epochs
-    (``max_iter='auto'``: 256, or fewer on large tables, as many as take about
-    8,192 steps; a fit's time then stops growing with the number of rows),
-    and the parameters of the epoch with the best score on
-    a random 20 % of the training data (``early_stopping=True`` with
-    ``n_iter_no_change=inf``: training never stops early). Fitted attributes
-    describe the network on the preprocessed columns.
-
-    References
-    ----------
-    .. [1] D. Holzmüller, L. Grinsztajn and I. Steinwart, "Better by default:
-       Strong pre-tuned MLPs and boosted trees on tabular data", NeurIPS 2024."""
-
-
-def _fill_tabular_docs(cls):
-    """Fill the docstring placeholders of a tabular estimator."""
-    cls.__doc__ = cls.__doc__.replace("{tabular_parameters}", _TABULAR_PARAMETERS)
-    cls.__doc__ = cls.__doc__.replace("{tabular_notes}", _TABULAR_NOTES)
-    return fill_shared_docs(cls)
-
-
 def _tabular_signature(estimator_class, defaults):
     """Return ``estimator_class.__init__``'s signature with the recipe's defaults."""
     signature = inspect.signature(estimator_class.__init__)
@@ -223,6 +158,7 @@ default=None
             n_rows = data.X.shape[0]
             if params["early_stopping"] and data.validation is None:
                 n_rows -= int(np.ceil(n_rows * params["validation_fraction"]))
+            n_rows = max(n_rows, 1)  # too few rows fail later, with a clear error
             batch_size = params["batch_size"]
             if batch_size == "auto":
                 batch_size = self._auto_batch_size
@@ -276,7 +212,7 @@ default=None
         return tags
 
 
-@_fill_tabular_docs
+@fill_shared_docs
 class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
     """Multi-layer perceptron classifier for tabular data, with RealMLP's recipe.
 
@@ -351,7 +287,7 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
     __init__.__signature__ = _tabular_signature(ScratchMLPClassifier, _defaults)
 
 
-@_fill_tabular_docs
+@fill_shared_docs
 class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
     """Multi-layer perceptron regressor for tabular data, with RealMLP's recipe.
 
