@@ -237,6 +237,12 @@ None, default='from_dtype'
         Numeric columns, robust-scaled, are clipped smoothly to about
         ``+-clip_scale``: ``z / sqrt(1 + (z / clip_scale)^2)``; None turns it off.
 
+    n_bins : int or None, default=16
+        Each numeric column also enters as its piecewise-linear encoding over
+        ``n_bins`` quantile bins (Gorishniy et al., 2022), which lets the
+        network bend its response at the bin edges as a tree splits; None
+        gives the network the scaled values alone, as RealMLP-TD-S does.
+
     scaling_layer : bool, default=True
         Whether the first layer multiplies each input column by a learned
         factor (initialised at 1, trained at ``scale_rate_factor`` times the
@@ -260,8 +266,10 @@ None, default='from_dtype'
 TABULAR_NOTES = """\
     Notes
     -----
-    The recipe is that of RealMLP-TD-S [1]_, the small variant of RealMLP:
-    the preprocessing of :class:`TabularPreprocessor`, a scaling layer, three
+    The recipe is that of RealMLP-TD-S [1]_, the small variant of RealMLP, with
+    a piecewise-linear encoding of the numeric columns in place of RealMLP's
+    learned numeric embeddings: the preprocessing of
+    :class:`TabularPreprocessor`, a scaling layer, three
     hidden layers of 256 units in the NTK parametrization, Adam with
     ``beta_2=0.95`` and the per-step 'coslog4' learning-rate schedule, batches
     of 256 (``batch_size='auto'`` is ``min(256, n_samples)`` here), 256 epochs

@@ -54,6 +54,7 @@ _TABULAR_DEFAULTS = dict(
     categorical_features="from_dtype",
     max_categories=32,
     clip_scale=3.0,
+    n_bins=16,
     scaling_layer=True,
     parametrization="ntk",
     scale_rate_factor=6.0,
@@ -130,6 +131,7 @@ default=None
                     categorical_features=self.categorical_features,
                     max_categories=self.max_categories,
                     clip_scale=self.clip_scale,
+                    n_bins=self.n_bins,
                     dtype=np.float32,
                 ).fit(X)
             if X_val is not None:

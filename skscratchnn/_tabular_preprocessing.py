@@ -25,8 +25,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     indicator column if they had missing values; categorical columns are
     one-hot encoded, or +-1 encoded when they have two categories. It takes
     DataFrames with missing values (NaN, None, ``pd.NA``) or arrays, and
-    returns a dense array: the numeric columns in input order, then the
-    indicators, then the encoded categorical columns in input order.
+    returns a dense array: the numeric columns in input order, then their
+    piecewise-linear encodings (with ``n_bins``), then the indicators, then
+    the encoded categorical columns in input order.
 
     Parameters
     ----------
@@ -52,6 +53,15 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         The scale :math:`c` of the smooth clipping of scaled numeric values
         into :math:`(-c, c)`; None switches clipping off.
 
+    n_bins : int or None, default=None
+        With an int, each numeric column is also given a piecewise-linear
+        encoding [2]_ over ``n_bins`` quantile bins of its training values
+        (fewer where quantiles coincide; none for a column of fewer than 3
+        distinct quantiles): one component per bin, 0 below it, 1 above it and
+        linear across it, each then scaled and clipped like a numeric column.
+        The network can then bend its response to each column at the bin
+        edges, as a tree splits; None keeps the scaled value alone.
+
     dtype : {np.float64, np.float32}, default=np.float64
         The dtype of the output.
 
@@ -72,6 +82,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     indicator_features_ : ndarray of shape (n_indicators,)
         Indices of the numeric columns with missing values during fit.
+
+    bin_edges_ : list of length n_features_in_
+        The edges of the piecewise-linear encoding of each numeric column, or
+        None (categorical columns, ``n_bins=None``, too few distinct values).
 
     categories_ : list of length n_features_in_
         The categories seen during fit of each categorical column, sorted or
@@ -115,6 +129,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     ----------
     .. [1] D. Holzmüller, L. Grinsztajn and I. Steinwart, "Better by default:
        Strong pre-tuned MLPs and boosted trees on tabular data", NeurIPS 2024.
+    .. [2] Y. Gorishniy, I. Rubachev and A. Babenko, "On embeddings for
+       numerical features in tabular deep learning", NeurIPS 2022.
 
     Examples
     --------
@@ -139,16 +155,18 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         "categorical_features": ["array-like", StrOptions({"from_dtype"}), None],
         "max_categories": [Interval(Integral, 2, None, closed="left")],
         "clip_scale": [Interval(Real, 0, None, closed="neither"), None],
+        "n_bins": [Interval(Integral, 2, None, closed="left"), None],
         "dtype": [Options(type, {np.float64, np.float32})],
     }
 
     def __init__(
         self, *, categorical_features="from_dtype", max_categories=32,
-        clip_scale=3.0, dtype=np.float64,
+        clip_scale=3.0, n_bins=None, dtype=np.float64,
     ):
         self.categorical_features = categorical_features
         self.max_categories = max_categories
         self.clip_scale = clip_scale
+        self.n_bins = n_bins
         self.dtype = dtype
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -178,6 +196,16 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.center_, self.scale_ = np.full(n, np.nan), np.full(n, np.nan)
         self.center_[numeric], self.scale_[numeric] = _robust_scaling(values)
         self.indicator_features_ = numeric[np.isnan(values).any(axis=0)]
+        self.bin_edges_ = [None] * n
+        if self.n_bins is not None:
+            for k, j in enumerate(numeric):
+                quantiles = np.linspace(0, 1, self.n_bins + 1)
+                edges = np.unique(np.nanquantile(values[:, k], quantiles))
+                # Two bins at least: one bin is the raw value again.
+                self.bin_edges_[j] = edges if len(edges) >= 3 else None
+            self._bin_center, self._bin_scale = _robust_scaling(
+                self._binned(values, numeric)
+            )
         self.categories_, self.infrequent_categories_ = [None] * n, [None] * n
         self.ordered_categories_, self._onehot_columns = [None] * n, [None] * n
         for j in np.flatnonzero(self.is_categorical_):
@@ -218,10 +246,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         X = self._validate(X, reset=False)
         numeric = np.flatnonzero(~self.is_categorical_)
         values = self._numeric_block(X, numeric)
-        blocks = [
-            self._scaled(values, numeric),
-            np.isnan(values[:, np.isin(numeric, self.indicator_features_)]),
-        ]
+        blocks = [self._scaled(values, numeric)]
+        if self.n_bins is not None:
+            binned = self._binned(values, numeric)
+            blocks.append(self._clipped((binned - self._bin_center) * self._bin_scale))
+        blocks.append(np.isnan(values[:, np.isin(numeric, self.indicator_features_)]))
         for j in np.flatnonzero(self.is_categorical_):
             blocks += self._encoded(j, *self._factorized(X, j, sort=False)[:2])
         return np.concatenate(blocks, axis=1, dtype=self.dtype)
@@ -239,8 +268,27 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             blocks.append(self._scaled(np.where(code >= 0, code, np.nan)[:, None], [j]))
         return blocks
 
+    def _binned(self, values, numeric):
+        """Return the piecewise-linear encoding of the binned numeric columns.
+
+        Component ``t`` of a value ``x`` is ``(x - e_t) / (e_{t+1} - e_t)``
+        clipped to [0, 1], for the quantile edges ``e`` of its column: the
+        components of the bins below ``x`` are 1, those above 0. Missing
+        values stay missing.
+        """
+        blocks = [np.empty((values.shape[0], 0))]
+        for k, j in enumerate(numeric):
+            edges = self.bin_edges_[j]
+            if edges is not None:
+                low, width = edges[:-1], np.diff(edges)
+                blocks.append(np.clip((values[:, k, None] - low) / width, 0.0, 1.0))
+        return np.concatenate(blocks, axis=1)
+
     def _scaled(self, values, columns):
-        z = (values - self.center_[columns]) * self.scale_[columns]
+        return self._clipped((values - self.center_[columns]) * self.scale_[columns])
+
+    def _clipped(self, z):
+        """Set missing values to 0 and clip ``z`` smoothly to about +-clip_scale."""
         z[np.isnan(z)] = 0.0
         if self.clip_scale is not None:
             # hypot(1, t) is sqrt(1 + t**2) without overflow for huge |t|.
@@ -266,6 +314,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
         out = list(names[~self.is_categorical_])
+        for j in np.flatnonzero(~self.is_categorical_):
+            if self.bin_edges_[j] is not None:
+                out += [f"{names[j]}_bin{t}" for t in range(len(self.bin_edges_[j]) - 1)]
         out += [f"missingindicator_{names[j]}" for j in self.indicator_features_]
         for j in np.flatnonzero(self.is_categorical_):
             categories, columns = self.categories_[j], self._onehot_columns[j]

@@ -74,6 +74,7 @@ def expected_small_frame(c=3.0):
         TabularPreprocessor(),
         TabularPreprocessor(clip_scale=None, dtype=np.float32),
         TabularPreprocessor(categorical_features=[0], max_categories=3),
+        TabularPreprocessor(n_bins=4),
     ]
 )
 def test_sklearn_compatible(estimator, check):
@@ -378,3 +379,30 @@ np.testing.assert_allclose(Xt, [[-z, 0, -1], [0, 1, 0], [z, 0, 1], [0, 1, -1]])
 assert "pandas" not in sys.modules
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_piecewise_linear_encoding_exact_values():
+    """Quantile edges 0, 1, 2, 4 (of 0..4 with n_bins=3 -> quartiles 0, 4/3...)."""
+    x = np.array([0.0, 1.0, 2.0, 3.0, 6.0, np.nan])
+    pre = TabularPreprocessor(n_bins=3, clip_scale=None).fit(x[:, None])
+    edges = pre.bin_edges_[0]
+    np.testing.assert_allclose(edges, np.nanquantile(x, [0, 1 / 3, 2 / 3, 1]))
+    low, width = edges[:-1], np.diff(edges)
+    raw = np.clip((x[:, None] - low) / width, 0, 1)
+    center = np.nanmedian(raw, axis=0)
+    q25, q75 = np.nanquantile(raw, [0.25, 0.75], axis=0)
+    expected = (raw - center) / np.where(q75 > q25, q75 - q25, 1.0)
+    expected[np.isnan(expected)] = 0.0
+    out = pre.transform(x[:, None])
+    assert out.shape == (6, 1 + 3 + 1)  # value, 3 bins, missing indicator
+    np.testing.assert_allclose(out[:, 1:4], expected, atol=1e-12)
+    names = pre.get_feature_names_out()
+    assert list(names) == ["x0", "x0_bin0", "x0_bin1", "x0_bin2",
+                           "missingindicator_x0"]
+
+
+def test_piecewise_linear_encoding_skips_columns_of_few_values():
+    X = np.column_stack([np.r_[np.zeros(9), 1.0], np.arange(10.0)])
+    pre = TabularPreprocessor(n_bins=4).fit(X)
+    assert pre.bin_edges_[0] is None and len(pre.bin_edges_[1]) == 5
+    assert pre.transform(X).shape == (10, 2 + 4)
