@@ -172,7 +172,8 @@ def test_numpy_input_with_categorical_indices(table):
     array = X.assign(city=X["city"].cat.codes).to_numpy(dtype=float)
     clf = quiet_fit(TabularMLPClassifier(categorical_features=[2], **FAST), array, y)
     assert clf.score(array, y) > 0.8
-    width = TabularPreprocessor(categorical_features=[2]).fit_transform(array).shape[1]
+    width = TabularPreprocessor(categorical_features=[2], n_bins=16).fit_transform(
+        array).shape[1]
     assert clf.coefs_[0].shape[0] == width
 
 
