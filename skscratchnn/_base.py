@@ -1,7 +1,7 @@
 """The estimator layer shared by the classifier and the regressor.
 
 A fit reads validate -> build the network and ``theta`` -> train -> record the
-fitted attributes. The maths lives in ``_network``, training in ``_solvers``,
+fitted attributes (``_fit``). The maths lives in ``_network``, training in ``_solvers``,
 early stopping in ``_early_stopping`` and the fitted state in ``_state``.
 """
 
@@ -33,6 +33,7 @@ from ._solvers import (
     STOCHASTIC_SOLVERS,
     StochasticConfig,
     TrainingData,
+    TrainingState,
     train_lbfgs,
     train_stochastic,
 )
@@ -275,7 +276,10 @@ default=None
                     **network_attributes(*network.for_prediction(theta)),
                     "n_iter_": n_iter, "loss_": loss,
                 }
-            self._train(network, theta, data, rng, resume, incremental, hooks)
+            optimizer, state = self._train(
+                network, theta, data, rng, resume, incremental, hooks
+            )
+            self._record(network, theta, optimizer, state)
         if hooks is not None:
             hooks.fit_ends()
         return self
@@ -325,16 +329,14 @@ default=None
         return network, theta.astype(data.X.dtype, copy=True)
 
     def _train(self, network, theta, data, rng, resume, incremental, hooks):
-        """Train ``theta`` on ``data``, then record the fitted attributes."""
+        """Train ``theta`` in place; return the optimizer and the training record.
+
+        L-BFGS has no optimizer to keep, and records only iterations and loss.
+        """
         params = self._training_params(data)
         if self.solver == "lbfgs":
             n_iter, loss = train_lbfgs(theta, network, data, params, hooks)
-            _check_finite(theta)
-            # L-BFGS keeps no record of epochs: drop a stochastic fit's.
-            forget_training(self)
-            vars(self).update(network_attributes(*network.for_prediction(theta)))
-            self.n_iter_, self.loss_, self.t_ = n_iter, loss, 0
-            return
+            return None, TrainingState(n_iter=n_iter, loss=loss)
         previous = None
         if resume:
             previous = vars(self).get("_optimizer"), training_state(self)
@@ -342,14 +344,22 @@ default=None
             params, self._parameter_groups(network.layout, data.X.dtype),
             self._auto_batch_size,
         )
-        optimizer, state = train_stochastic(
+        return train_stochastic(
             theta, network, data, config, rng=rng, previous=previous,
             scorer=self._validation_scorer, hooks=hooks, incremental=incremental,
         )
+
+    def _record(self, network, theta, optimizer, state):
+        """Set the fitted attributes from the trained ``theta`` and the record."""
         _check_finite(theta)
         vars(self).update(network_attributes(*network.for_prediction(theta)))
-        record_training(self, state, self.early_stopping)
-        self._optimizer = optimizer
+        if optimizer is None:
+            # L-BFGS keeps no record of epochs: drop a stochastic fit's.
+            forget_training(self)
+            self.n_iter_, self.loss_, self.t_ = state.n_iter, state.loss, 0
+        else:
+            record_training(self, state, self.early_stopping)
+            self._optimizer = optimizer
 
     def _validation_scorer(self, network, X_val, Y_val, sw_val):
         """Return ``validation(theta) -> (score, loss)`` on the given data."""
