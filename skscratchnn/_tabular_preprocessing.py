@@ -4,7 +4,6 @@ pandas DataFrames are accepted but pandas is never imported: columns are read
 through their own methods.
 """
 
-import sys
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,6 +13,15 @@ from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
     validate_data,
+)
+
+from ._columns import (
+    categorical_mask,
+    column,
+    factorize,
+    isna,
+    positions,
+    robust_scaling,
 )
 
 
@@ -188,13 +196,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """
         X = self._validate(X, reset=True)
         n = self.n_features_in_
-        self.is_categorical_ = _categorical_mask(
+        self.is_categorical_ = categorical_mask(
             X, self.categorical_features, getattr(self, "feature_names_in_", None)
         )
         numeric = np.flatnonzero(~self.is_categorical_)
         values = self._numeric_block(X, numeric)
         self.center_, self.scale_ = np.full(n, np.nan), np.full(n, np.nan)
-        self.center_[numeric], self.scale_[numeric] = _robust_scaling(values)
+        self.center_[numeric], self.scale_[numeric] = robust_scaling(values)
         self.indicator_features_ = numeric[np.isnan(values).any(axis=0)]
         self.bin_edges_ = [None] * n
         if self.n_bins is not None:
@@ -203,7 +211,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 edges = np.unique(np.nanquantile(values[:, k], quantiles))
                 # Two bins at least: one bin is the raw value again.
                 self.bin_edges_[j] = edges if len(edges) >= 3 else None
-            self._bin_center, self._bin_scale = _robust_scaling(
+            self._bin_center, self._bin_scale = robust_scaling(
                 self._binned(values, numeric)
             )
         self.categories_, self.infrequent_categories_ = [None] * n, [None] * n
@@ -227,7 +235,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if ordered:
             self.ordered_categories_[j] = uniques
             code = np.where(codes >= 0, codes, np.nan)[:, None]
-            (self.center_[j],), (self.scale_[j],) = _robust_scaling(code)
+            (self.center_[j],), (self.scale_[j],) = robust_scaling(code)
 
     def transform(self, X):
         """Scale, clip and encode X.
@@ -256,7 +264,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         return np.concatenate(blocks, axis=1, dtype=self.dtype)
 
     def _encoded(self, j, uniques, codes):
-        index = _positions(uniques, self.categories_[j])[codes]
+        index = positions(uniques, self.categories_[j])[codes]
         columns = self._onehot_columns[j]
         if len(columns) == 2:
             blocks = [np.where(index < 0, 0.0, 2.0 * index - 1.0)[:, None]]
@@ -264,7 +272,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             column = np.append(columns, -1)[index]
             blocks = [column[:, None] == np.arange(columns.max(initial=-1) + 1)]
         if self.ordered_categories_[j] is not None:
-            code = _positions(uniques, self.ordered_categories_[j])[codes]
+            code = positions(uniques, self.ordered_categories_[j])[codes]
             blocks.append(self._scaled(np.where(code >= 0, code, np.nan)[:, None], [j]))
         return blocks
 
@@ -316,7 +324,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         out = list(names[~self.is_categorical_])
         for j in np.flatnonzero(~self.is_categorical_):
             if self.bin_edges_[j] is not None:
-                out += [f"{names[j]}_bin{t}" for t in range(len(self.bin_edges_[j]) - 1)]
+                n_bins = len(self.bin_edges_[j]) - 1
+                out += [f"{names[j]}_bin{t}" for t in range(n_bins)]
         out += [f"missingindicator_{names[j]}" for j in self.indicator_features_]
         for j in np.flatnonzero(self.is_categorical_):
             categories, columns = self.categories_[j], self._onehot_columns[j]
@@ -367,15 +376,15 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         return values
 
     def _numeric_column(self, X, j):
-        column = _column(X, j)
+        values = column(X, j)
         try:
-            if getattr(column.dtype, "kind", "") == "c":
+            if getattr(values.dtype, "kind", "") == "c":
                 raise ValueError("Complex data not supported")
-            if hasattr(column, "to_numpy"):
-                return column.to_numpy(dtype=np.float64, na_value=np.nan)
-            if column.dtype.kind == "O":
-                column = np.where(_isna(column), np.nan, column)
-            return column.astype(np.float64)
+            if hasattr(values, "to_numpy"):
+                return values.to_numpy(dtype=np.float64, na_value=np.nan)
+            if values.dtype.kind == "O":
+                values = np.where(isna(values), np.nan, values)
+            return values.astype(np.float64)
         except (TypeError, ValueError) as error:
             raise type(error)(
                 f"Column {self._column_name(j)} of X is treated as numeric, but "
@@ -384,7 +393,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     def _factorized(self, X, j, sort):
         try:
-            return _factorize(_column(X, j), sort)
+            return factorize(column(X, j), sort)
         except TypeError as error:
             raise TypeError(
                 f"Column {self._column_name(j)} of X is categorical, so each argument "
@@ -395,111 +404,3 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     def _column_name(self, j):
         names = getattr(self, "feature_names_in_", None)
         return repr(names[j]) if names is not None else f"at index {j}"
-
-
-def _column(X, j):
-    return X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
-
-
-def _isna(values):
-    """Return the mask of the missing values (None, NaN, pd.NA) of a 1-D array."""
-    if values.dtype.kind == "f":
-        return np.isnan(values)
-    if values.dtype.kind != "O":
-        return np.zeros(values.shape, dtype=bool)
-    pandas = sys.modules.get("pandas")
-    if pandas is not None:  # pd.NA can only occur once pandas is imported.
-        return np.asarray(pandas.isna(values), dtype=bool)
-    return np.fromiter((v is None or v != v for v in values), bool, len(values))
-
-
-def _factorize(column, sort):
-    """Return (uniques, codes, ordered), codes indexing uniques or -1 if missing."""
-    if hasattr(column, "cat"):  # pandas categorical: keep its categories' order
-        categories = np.asarray(column.cat.categories)
-        return categories, np.asarray(column.cat.codes), bool(column.cat.ordered)
-    if hasattr(column, "factorize"):
-        codes, uniques = column.factorize(sort=sort)
-        return np.asarray(uniques), np.asarray(codes), False
-    present = ~_isna(column)
-    codes = np.full(len(column), -1)
-    if column.dtype.kind != "O":
-        uniques, codes[present] = np.unique(column[present], return_inverse=True)
-        return uniques, codes, False
-    uniques = list(dict.fromkeys(column[present].tolist()))
-    uniques = np.array(sorted(uniques) if sort else uniques, dtype=object)
-    codes[present] = _positions(column[present], uniques)[:-1]
-    return uniques, codes, False
-
-
-def _positions(values, categories):
-    """Return the index of each value in categories, or -1, and a final -1.
-
-    The final -1 maps the missing code -1 to -1 in ``_positions(u, c)[codes]``.
-    Dict look-ups find 1 as 1.0 and "a" as np.str_("a"), other types not.
-    """
-    index = {category: i for i, category in enumerate(categories.tolist())}
-    return np.array([index.get(value, -1) for value in values.tolist()] + [-1])
-
-
-def _categorical_mask(X, categorical_features, feature_names):
-    """Return the boolean mask of the categorical columns of X."""
-    n_features = X.shape[1]
-    mask = np.zeros(n_features, dtype=bool)
-    if isinstance(categorical_features, str):  # "from_dtype"
-        if hasattr(X, "iloc"):
-            mask[:] = [dtype.kind in "bOSU" for dtype in X.dtypes]
-        return mask
-    features = np.asarray([] if categorical_features is None else categorical_features)
-    kind = features.dtype.kind if features.ndim == 1 else "not 1-D"
-    if features.size == 0:
-        return mask
-    if kind == "b" and len(features) != n_features:
-        raise ValueError(
-            f"categorical_features as a boolean mask needs one entry per column "
-            f"of X, {n_features}, but has {len(features)}."
-        )
-    if kind in "iu" and (features.min() < 0 or features.max() >= n_features):
-        raise ValueError(
-            f"categorical_features as integer indices must be in "
-            f"[0, {n_features - 1}], got {features.tolist()}."
-        )
-    if kind in "biu":
-        mask[features] = True
-        return mask
-    if kind not in "UO" or not all(isinstance(f, str) for f in features.tolist()):
-        raise ValueError(
-            "categorical_features must be 'from_dtype', None, or a 1-D array-like "
-            f"of bool, int or str, got {categorical_features!r}."
-        )
-    if feature_names is None:
-        raise ValueError(
-            "categorical_features names columns, but X has no feature names (a "
-            "DataFrame with string column names); pass indices or a mask instead."
-        )
-    unknown = sorted(set(features.tolist()) - set(feature_names))
-    if unknown:
-        raise ValueError(
-            f"categorical_features names columns that X does not have: {unknown}. "
-            f"The columns of X are {list(feature_names)}."
-        )
-    return np.isin(feature_names, features)
-
-
-def _robust_scaling(values):
-    """Return the median and RealMLP's factor of each column, ignoring NaN."""
-    ordered = np.sort(values.T, axis=1)  # NaN sort last
-    last = np.maximum((~np.isnan(ordered)).sum(axis=1) - 1, 0)
-    rows = np.arange(len(ordered))
-
-    def quantile(q):  # numpy's "linear" method on the non-missing values
-        position = q * last
-        low = np.floor(position).astype(int)
-        a, b = ordered[rows, low], ordered[rows, np.minimum(low + 1, last)]
-        return a + (b - a) * (position - low)
-
-    iqr, spread = quantile(0.75) - quantile(0.25), ordered[rows, last] - ordered[:, 0]
-    scale = np.zeros(len(ordered))
-    np.divide(2.0, spread, out=scale, where=spread > 0)
-    np.divide(1.0, iqr, out=scale, where=iqr > 0)
-    return np.nan_to_num(quantile(0.5)), scale

@@ -1,0 +1,117 @@
+"""Columns of a pandas DataFrame or an ndarray, read without importing pandas.
+
+The helpers of :class:`TabularPreprocessor`: which columns are categorical,
+their categories and codes, missing values, and robust scales.
+"""
+
+import sys
+
+import numpy as np
+
+
+def column(X, j):
+    return X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
+
+
+def isna(values):
+    """Return the mask of the missing values (None, NaN, pd.NA) of a 1-D array."""
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind != "O":
+        return np.zeros(values.shape, dtype=bool)
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:  # pd.NA can only occur once pandas is imported.
+        return np.asarray(pandas.isna(values), dtype=bool)
+    return np.fromiter((v is None or v != v for v in values), bool, len(values))
+
+
+def factorize(column, sort):
+    """Return (uniques, codes, ordered), codes indexing uniques or -1 if missing."""
+    if hasattr(column, "cat"):  # pandas categorical: keep its categories' order
+        categories = np.asarray(column.cat.categories)
+        return categories, np.asarray(column.cat.codes), bool(column.cat.ordered)
+    if hasattr(column, "factorize"):
+        codes, uniques = column.factorize(sort=sort)
+        return np.asarray(uniques), np.asarray(codes), False
+    present = ~isna(column)
+    codes = np.full(len(column), -1)
+    if column.dtype.kind != "O":
+        uniques, codes[present] = np.unique(column[present], return_inverse=True)
+        return uniques, codes, False
+    uniques = list(dict.fromkeys(column[present].tolist()))
+    uniques = np.array(sorted(uniques) if sort else uniques, dtype=object)
+    codes[present] = positions(column[present], uniques)[:-1]
+    return uniques, codes, False
+
+
+def positions(values, categories):
+    """Return the index of each value in categories, or -1, and a final -1.
+
+    The final -1 maps the missing code -1 to -1 in ``positions(u, c)[codes]``.
+    Dict look-ups find 1 as 1.0 and "a" as np.str_("a"), other types not.
+    """
+    index = {category: i for i, category in enumerate(categories.tolist())}
+    return np.array([index.get(value, -1) for value in values.tolist()] + [-1])
+
+
+def categorical_mask(X, categorical_features, feature_names):
+    """Return the boolean mask of the categorical columns of X."""
+    n_features = X.shape[1]
+    mask = np.zeros(n_features, dtype=bool)
+    if isinstance(categorical_features, str):  # "from_dtype"
+        if hasattr(X, "iloc"):
+            mask[:] = [dtype.kind in "bOSU" for dtype in X.dtypes]
+        return mask
+    features = np.asarray([] if categorical_features is None else categorical_features)
+    kind = features.dtype.kind if features.ndim == 1 else "not 1-D"
+    if features.size == 0:
+        return mask
+    if kind == "b" and len(features) != n_features:
+        raise ValueError(
+            f"categorical_features as a boolean mask needs one entry per column "
+            f"of X, {n_features}, but has {len(features)}."
+        )
+    if kind in "iu" and (features.min() < 0 or features.max() >= n_features):
+        raise ValueError(
+            f"categorical_features as integer indices must be in "
+            f"[0, {n_features - 1}], got {features.tolist()}."
+        )
+    if kind in "biu":
+        mask[features] = True
+        return mask
+    if kind not in "UO" or not all(isinstance(f, str) for f in features.tolist()):
+        raise ValueError(
+            "categorical_features must be 'from_dtype', None, or a 1-D array-like "
+            f"of bool, int or str, got {categorical_features!r}."
+        )
+    if feature_names is None:
+        raise ValueError(
+            "categorical_features names columns, but X has no feature names (a "
+            "DataFrame with string column names); pass indices or a mask instead."
+        )
+    unknown = sorted(set(features.tolist()) - set(feature_names))
+    if unknown:
+        raise ValueError(
+            f"categorical_features names columns that X does not have: {unknown}. "
+            f"The columns of X are {list(feature_names)}."
+        )
+    return np.isin(feature_names, features)
+
+
+def robust_scaling(values):
+    """Return the median and RealMLP's factor of each column, ignoring NaN."""
+    ordered = np.sort(values.T, axis=1)  # NaN sort last
+    last = np.maximum((~np.isnan(ordered)).sum(axis=1) - 1, 0)
+    rows = np.arange(len(ordered))
+
+    def quantile(q):  # numpy's "linear" method on the non-missing values
+        position = q * last
+        low = np.floor(position).astype(int)
+        a, b = ordered[rows, low], ordered[rows, np.minimum(low + 1, last)]
+        return a + (b - a) * (position - low)
+
+    iqr, spread = quantile(0.75) - quantile(0.25), ordered[rows, last] - ordered[:, 0]
+    scale = np.zeros(len(ordered))
+    np.divide(2.0, spread, out=scale, where=spread > 0)
+    np.divide(1.0, iqr, out=scale, where=iqr > 0)
+    return np.nan_to_num(quantile(0.5)), scale
