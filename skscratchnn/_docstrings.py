@@ -275,9 +275,11 @@ TABULAR_NOTES = """\
     of 256 (``batch_size='auto'`` is ``min(256, n_samples)`` here), 256 epochs
     (``max_iter='auto'``: 256, or fewer on large tables, as many as take about
     8,192 steps; a fit's time then stops growing with the number of rows),
-    and the parameters of the epoch with the best score on
-    a random 20 % of the training data (``early_stopping=True`` with
-    ``n_iter_no_change=inf``: training never stops early). Fitted attributes
+    and the parameters of the epoch with the lowest loss on a random 20 % of
+    the training data (``early_stopping=True`` with ``n_iter_no_change=inf``:
+    training never stops early; ``early_stopping_metric='loss'``, which picks
+    the epoch with less noise than the accuracy on a small validation set;
+    RealMLP picks by error). Fitted attributes
     describe the network on the preprocessed columns.
 
     References

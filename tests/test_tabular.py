@@ -128,6 +128,7 @@ def test_defaults_are_the_recipe():
         assert params["beta_2"] == 0.95
         assert params["max_iter"] == "auto"
         assert params["early_stopping"] and params["validation_fraction"] == 0.2
+        assert params["early_stopping_metric"] == "loss"
         assert params["n_iter_no_change"] == np.inf
         assert params["scaling_layer"] and params["parametrization"] == "ntk"
     assert clf.activation == "selu" and clf.label_smoothing == 0.1
@@ -143,7 +144,7 @@ def test_all_epochs_run_without_a_convergence_warning(table):
         warnings.simplefilter("error", ConvergenceWarning)
         clf = TabularMLPClassifier(**{**FAST, "max_iter": 12}).fit(X, y)
     assert clf.n_iter_ == len(clf.validation_scores_) == 12
-    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.best_validation_loss_ == min(clf.validation_loss_curve_)
 
 
 @pytest.mark.parametrize("n_rows, batch_size, epochs", [(400, "auto", 256),
@@ -182,8 +183,8 @@ def test_validation_data_are_preprocessed_like_X(table):
     clf = quiet_fit(TabularMLPClassifier(**FAST), X[:300], y[:300],
                     X_val=X[300:], y_val=y[300:])
     assert len(clf.validation_scores_) == clf.n_iter_
-    best = max(clf.validation_scores_)
-    assert clf.score(X[300:], y[300:]) == pytest.approx(best)
+    best = int(np.argmin(clf.validation_loss_curve_))
+    assert clf.score(X[300:], y[300:]) == pytest.approx(clf.validation_scores_[best])
 
 
 def test_failed_fit_leaves_the_estimator_as_it_was(table):

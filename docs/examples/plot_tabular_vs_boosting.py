@@ -93,13 +93,13 @@ fig.tight_layout()
 # %%
 # What the tabular MLP learned
 # ----------------------------
-# The validation score of each epoch, on the 20 % it holds out; the weights of
-# the best epoch are the ones kept. The 'coslog4' learning rate rises and falls
-# four times, the cycles doubling in length.
+# The validation loss of each epoch, on the 20 % it holds out; the weights of
+# the epoch with the lowest are the ones kept. The 'coslog4' learning rate
+# rises and falls four times, the cycles doubling in length.
 clf = models["TabularMLP"]
 fig, ax = plt.subplots(figsize=(6, 2.5))
-ax.plot(np.arange(1, clf.n_iter_ + 1), clf.validation_scores_)
-ax.axvline(int(np.argmax(clf.validation_scores_)) + 1, color="0.5", ls="--")
+ax.plot(np.arange(1, clf.n_iter_ + 1), clf.validation_loss_curve_)
+ax.axvline(int(np.argmin(clf.validation_loss_curve_)) + 1, color="0.5", ls="--")
 ax.set_xlabel("epoch")
-ax.set_ylabel("validation accuracy")
+ax.set_ylabel("validation log-loss")
 fig.tight_layout()
