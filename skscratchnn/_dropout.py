@@ -6,10 +6,13 @@ batch. So a row repeated twice gets the same masks as one row of weight 2, and
 sample weights keep meaning repetition even with dropout on; and masks are
 reproducible given ``random_state`` whatever the batch composition.
 
-The hash is exact integer arithmetic (wrapping uint32 products and sums, then
-the ``lowbias32`` finalizer of C. Wellons), so it does not depend on summation
-order or BLAS. Masks drawn this way have the keep rate asked for and show no
-correlation between rows or units beyond that of independent draws.
+The hash is exact integer arithmetic (xors, wrapping uint32 products and sums,
+and the ``lowbias32`` finalizer of C. Wellons, on each word of the row and again
+on the row's sum), so it does not depend on summation order or BLAS. Two
+distinct rows share a key, and so every mask, with probability about
+``2**-32`` (binary and small-integer rows included); apart from that, masks
+have the keep rate asked for and show no correlation between rows or units
+beyond that of independent draws.
 """
 
 from dataclasses import dataclass
@@ -19,6 +22,9 @@ import scipy.sparse as sp
 
 _M1 = np.uint32(0x7FEB352D)
 _M2 = np.uint32(0x846CA68B)
+# Words scrambled at a time by row_keys: 256 KiB buffers, as fast as one pass
+# over a 200 x 784 batch and bounded whatever the batch size.
+_CHUNK_WORDS = 2**16
 
 
 def inplace_mix32(z, tmp):
@@ -30,15 +36,49 @@ def inplace_mix32(z, tmp):
             z *= multiplier
 
 
+def _mixed_word_sums(bits, word_keys):
+    """Return the wrapping row sums of ``mix(bits ^ word_keys)``.
+
+    ``bits`` is a uint32 array of shape (n_rows, n_words); ``word_keys`` has
+    one key per word, shape (n_words,) or that of ``bits``. The rows are
+    scrambled a chunk at a time, in two reused buffers.
+    """
+    n_rows, n_words = bits.shape
+    rows_per_chunk = max(1, _CHUNK_WORDS // max(n_words, 1))
+    shape = (min(rows_per_chunk, n_rows), n_words)
+    mixed, tmp = np.empty(shape, np.uint32), np.empty(shape, np.uint32)
+    sums = np.empty(n_rows, np.uint32)
+    for start in range(0, n_rows, rows_per_chunk):
+        stop = min(start + rows_per_chunk, n_rows)
+        keys = word_keys[start:stop] if word_keys.ndim == 2 else word_keys
+        x = mixed[: stop - start]
+        np.bitwise_xor(bits[start:stop], keys, out=x)
+        inplace_mix32(x, tmp[: stop - start])
+        x.sum(axis=1, dtype=np.uint32, out=sums[start:stop])
+    return sums
+
+
 def row_keys(X, feature_keys, salt):
     """Return one well-mixed uint32 key per row of ``X``.
+
+    Each 32-bit word of the row is xored with its feature key and scrambled on
+    its own, the scrambled words are summed (wrapping) and the sum, xored with
+    ``salt``, is scrambled again. Scrambling each word before the sum is what
+    keeps distinct rows apart: a weighted sum of the raw words cannot, since
+    the float bits of small integers end in long runs of zeros (``1.0`` is
+    ``0x3F800000``), so binary float32 rows would fall into at most 512 sums.
+
+    The scrambled zero word, ``mix(feature_key)``, is taken off again, so a
+    zero (an implicit one of a sparse row included) adds nothing and a row gets
+    the same key dense or sparse. Dense rows are scrambled in chunks of about
+    ``2**16`` words, so the scratch memory does not grow with the batch.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         Batch of float32 or float64 rows.
     feature_keys : ndarray of uint32 of shape (n_features * words,)
-        Random odd multipliers, ``words`` 32-bit words per feature value.
+        Random keys, ``words`` 32-bit words per feature value.
     salt : int
         Value mixed into every key (the seed and the update step).
 
@@ -47,16 +87,27 @@ def row_keys(X, feature_keys, salt):
     keys : ndarray of uint32 of shape (n_samples,)
     """
     words = X.dtype.itemsize // 4
+    # A word adds mix(bits ^ key) - mix(key): nothing when it is zero.
+    zero_words = feature_keys.copy()
+    inplace_mix32(zero_words, np.empty_like(zero_words))
     if sp.issparse(X):
         X = X.tocsr()
+        if not X.has_canonical_format:
+            # The dense row holds the sum of duplicate entries, not each one.
+            X = X.copy()
+            X.sum_duplicates()
         bits = np.ascontiguousarray(X.data).view(np.uint32).reshape(-1, words)
         columns = X.indices[:, None] * words + np.arange(words)
-        products = (bits * feature_keys[columns]).sum(axis=1, dtype=np.uint32)
-        keys = np.zeros(X.shape[0], dtype=np.uint32)
-        np.add.at(keys, np.repeat(np.arange(X.shape[0]), np.diff(X.indptr)), products)
+        per_entry = _mixed_word_sums(bits, feature_keys[columns])
+        per_entry -= zero_words[columns].sum(axis=1, dtype=np.uint32)
+        # Row sums as differences of a wrapping cumulative sum: exact mod 2**32.
+        cumulative = np.zeros(X.nnz + 1, dtype=np.uint32)
+        np.cumsum(per_entry, dtype=np.uint32, out=cumulative[1:])
+        keys = cumulative[X.indptr[1:]] - cumulative[X.indptr[:-1]]
     else:
         bits = np.ascontiguousarray(X).view(np.uint32)
-        keys = np.einsum("ij,j->i", bits, feature_keys)
+        keys = _mixed_word_sums(bits, feature_keys)
+        keys -= zero_words.sum(dtype=np.uint32)
     keys ^= np.uint32(salt & 0xFFFFFFFF)
     inplace_mix32(keys, np.empty_like(keys))
     return keys

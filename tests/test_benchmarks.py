@@ -2,14 +2,17 @@
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 RUN = Path(__file__).parents[1] / "benchmarks" / "run.py"
+INCREMENTAL = RUN.parent / "bench_incremental.py"
 
 
 def load_contenders():
@@ -54,3 +57,20 @@ def test_adam_update_bound_does_an_l2_adam_step():
     assert_allclose(theta, expected_theta, rtol=1e-12)
     assert_allclose(m, expected_m, rtol=1e-12)
     assert_allclose(v, expected_v, rtol=1e-12)
+
+
+def test_incremental_benchmark_writes_its_table(tmp_path):
+    pytest.importorskip("dask_ml.wrappers")
+    env = {k: v for k, v in os.environ.items() if k != "SKSCRATCHNN_MNIST_DIR"}
+    output = tmp_path / "incremental.md"
+    subprocess.run(
+        [sys.executable, str(INCREMENTAL), "--blocks", "1", "2", "--block-rows", "50",
+         "--n-features", "12", "--hidden", "4", "--schedulers", "sync",
+         "--output", str(output)],
+        check=True, capture_output=True, text=True, timeout=300, env=env,
+    )
+    table = output.read_text()
+    assert table.startswith("# ")  # the benchmarks page takes it as the title
+    rows = [line for line in table.splitlines() if line.startswith("| 1 |")
+            or line.startswith("| 2 |")]
+    assert len(rows) == 2 and all("| sync |" in row for row in rows)

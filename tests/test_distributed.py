@@ -1,9 +1,10 @@
-"""A hyperparameter search on a real Dask cluster equals the same search run locally."""
+"""Dask: a search on a real cluster equals the local one; dask-ml streams blocks."""
 
 import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -83,3 +84,59 @@ def test_grid_search_on_dask_cluster_equals_local_search(monkeypatch):
     assert remote.best_params_ == local.best_params_
     # The grid is not degenerate: its points score differently.
     assert len(np.unique(local.cv_results_["mean_test_score"])) > 1
+
+
+def dask_ml_incremental():
+    """dask-ml's ``Incremental``, or a skip when it cannot run with this dask."""
+    try:
+        from dask_ml.wrappers import Incremental
+    except ImportError as exc:  # not installed, or built against another dask
+        pytest.skip(f"dask_ml.wrappers cannot be imported: {exc}")
+    import dask.array as da
+    from sklearn.linear_model import SGDClassifier
+
+    # A dask or scikit-learn API that dask-ml relies on may have moved: try it
+    # on scikit-learn's own estimator first, so such a failure skips here and
+    # only a failure of ours fails the test.
+    X = da.from_array(np.eye(4), chunks=2)
+    try:
+        Incremental(SGDClassifier()).fit(X, da.arange(4, chunks=2) % 2, classes=[0, 1])
+    except (ImportError, AttributeError, TypeError) as exc:
+        pytest.skip(f"dask_ml's Incremental does not work with this dask: {exc!r}")
+    return Incremental
+
+
+@pytest.mark.parametrize("shuffle_blocks", [False, True])
+def test_dask_ml_incremental_equals_partial_fit_on_the_same_blocks(shuffle_blocks):
+    Incremental = dask_ml_incremental()
+    import dask.array as da
+
+    X, y = make_classification(
+        n_samples=500, n_features=10, n_informative=6, n_classes=3, random_state=0
+    )
+    classes = [0, 1, 2]
+    estimator = ScratchMLPClassifier(
+        hidden_layer_sizes=(16,), dropout=0.2, batch_size=32, random_state=0
+    )
+    incremental = Incremental(estimator, shuffle_blocks=shuffle_blocks, random_state=3)
+    incremental.fit(da.from_array(X, chunks=(100, 10)), da.from_array(y, chunks=100),
+                    classes=classes)
+
+    # Incremental's block order: shuffled by its own random_state, as dask-ml
+    # does it (a list shuffled by check_random_state(random_state)).
+    order = list(range(5))
+    if shuffle_blocks:
+        np.random.RandomState(3).shuffle(order)
+        assert order != sorted(order)
+    by_hand = clone(estimator)
+    for block in order:
+        rows = slice(100 * block, 100 * (block + 1))
+        by_hand.partial_fit(X[rows], y[rows], classes=classes)
+
+    fitted = incremental.estimator_
+    assert len(fitted.loss_curve_) == 5  # one partial_fit per block
+    assert_array_equal(fitted.loss_curve_, by_hand.loss_curve_)
+    for ours, theirs in zip(fitted.coefs_ + fitted.intercepts_,
+                            by_hand.coefs_ + by_hand.intercepts_):
+        assert_array_equal(ours, theirs)
+    assert_array_equal(fitted.predict_proba(X), by_hand.predict_proba(X))

@@ -239,26 +239,3 @@ def test_outputs_stay_finite_for_huge_logits():
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             assert np.isfinite(predict_raw(theta, X, network)).all()
             assert np.isfinite(loss_and_grad(theta, X, Y, None, network, work)[0])
-
-
-@pytest.mark.parametrize("rate", [0.2, 0.5])
-def test_dropout_masks_look_like_independent_draws(rate):
-    from skscratchnn._dropout import fill_mask, row_keys
-
-    rng = np.random.default_rng(0)
-    X = rng.random((1000, 20))
-    feature_keys = (rng.integers(0, 2**32, 40, dtype=np.uint64) | 1).astype(np.uint32)
-    unit_keys = rng.integers(0, 2**32, 256, dtype=np.uint64).astype(np.uint32)
-    mask = np.empty((1000, 256))
-    hash_buf, tmp_buf = (np.empty((1000, 256), np.uint32) for _ in range(2))
-    fill_mask(mask, row_keys(X, feature_keys, 7), unit_keys, rate, hash_buf, tmp_buf)
-    keep = mask > 0
-    np.testing.assert_allclose(mask[keep], 1 / (1 - rate))
-    assert keep.mean() == pytest.approx(1 - rate, abs=0.005)
-    # Correlations between rows and between units stay within what independent
-    # Bernoulli draws give (standard deviation 1/sqrt(length)).
-    for corr, length in [(np.corrcoef(keep), 256), (np.corrcoef(keep.T), 1000)]:
-        off_diagonal = corr[np.triu_indices(len(corr), 1)]
-        assert abs(off_diagonal.mean()) < 0.01
-        assert off_diagonal.std() < 1.1 / np.sqrt(length)
-        assert np.abs(off_diagonal).max() < 7 / np.sqrt(length)
