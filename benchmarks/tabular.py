@@ -322,6 +322,21 @@ def available(contenders, dataset, threads):
     return kept
 
 
+def _public(argv):
+    """Return ``argv`` with the directories of this machine left out."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            kept.append("DATA_DIR" if skip == "--data-dir" else None)
+            skip = False
+        elif arg in ("--data-dir", "--out-dir"):
+            skip = arg
+            kept.append(arg if arg == "--data-dir" else None)
+        else:
+            kept.append(arg)
+    return [arg for arg in kept if arg is not None]
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
@@ -355,7 +370,7 @@ def main(argv=None):
         date = f"{stamp} #{n}"
     report["runs"][date] = {
         "machine": environment(args.threads), "threads": args.threads,
-        "command": shlex.join(["python", "benchmarks/tabular.py", *argv]),
+        "command": shlex.join(["python", "benchmarks/tabular.py", *_public(argv)]),
     }
 
     data = {d.name: d.load(args.data_dir) for d in selected}
