@@ -320,7 +320,8 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         The fitted preprocessing of ``X``.
 
     target_mean_, target_scale_ : ndarray of shape (n_outputs,)
-        The standardization of the targets (0 and 1 for 'poisson').
+        The standardization of the targets (0 and 1 for 'poisson'); the
+        losses in ``loss_curve_`` are those of the standardized targets.
 
     target_range_ : tuple of ndarray of shape (n_outputs,)
         The smallest and largest training targets, which bound predictions.
@@ -334,7 +335,6 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
     sklearn.ensemble.HistGradientBoostingRegressor : Gradient boosting.
 
 {tabular_notes}
-    The losses in ``loss_curve_`` are those of the standardized targets.
 
     Examples
     --------

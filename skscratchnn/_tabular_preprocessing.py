@@ -40,7 +40,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     categorical_features : array-like of {bool, int, str}, 'from_dtype' or \
-            None, default='from_dtype'
+None, default='from_dtype'
         The categorical columns, as in
         :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: a boolean
         mask, integer indices, or column names; None makes all columns numeric.
@@ -78,32 +78,32 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
-    is_categorical_ : ndarray of shape (n_features_in_,), dtype=bool
+    is_categorical_ : ndarray of shape (`n_features_in_`,), dtype=bool
         Which input columns are categorical.
 
-    center_, scale_ : ndarray of shape (n_features_in_,)
+    center_, scale_ : ndarray of shape (`n_features_in_`,)
         The median and the factor (see Notes) of each numeric column, and of
         the code of each ordered categorical column; NaN for other columns.
 
     indicator_features_ : ndarray of shape (n_indicators,)
         Indices of the numeric columns with missing values during fit.
 
-    bin_edges_ : list of length n_features_in_
+    bin_edges_ : list of length `n_features_in_`
         The edges of the piecewise-linear encoding of each numeric column, or
         None (categorical columns, ``n_bins=None``, too few distinct values).
 
-    categories_ : list of length n_features_in_
+    categories_ : list of length `n_features_in_`
         The categories seen during fit of each categorical column, sorted or
         in the order of its pandas categorical dtype (None for numeric
         columns). Of two categories, the second encodes as +1.
 
-    infrequent_categories_ : list of length n_features_in_
+    infrequent_categories_ : list of length `n_features_in_`
         The categories grouped as infrequent in each column, or None.
 
-    ordered_categories_ : list of length n_features_in_
+    ordered_categories_ : list of length `n_features_in_`
         The categories of each pandas ordered categorical column, in order, or
         None.
 
