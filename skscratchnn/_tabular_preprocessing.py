@@ -39,9 +39,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    categorical_features : array-like of {bool, int, str}, 'from_dtype' or \
-None, default='from_dtype'
-        The categorical columns, as in
+    categorical_features : array-like, 'from_dtype' or None, default='from_dtype'
+        The categorical columns (an array-like of bool, int or str), as in
         :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: a boolean
         mask, integer indices, or column names; None makes all columns numeric.
         'from_dtype' takes the DataFrame columns of category, object, bool and
