@@ -401,6 +401,9 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
             The predicted values, clipped to the range of ``y`` seen in fit.
         """
         prediction = super().predict(X)
-        low, high = (np.squeeze(bound) for bound in self.target_range_)
+        # Plain arrays: an unpickled estimator may hold read-only memmaps.
+        low, high = (np.array(b, dtype=float).ravel() for b in self.target_range_)
+        if prediction.ndim == 1:
+            low, high = low[0], high[0]
         return np.clip(prediction, low, high)
 

@@ -60,7 +60,10 @@ def test_adam_update_bound_does_an_l2_adam_step():
 
 
 def test_incremental_benchmark_writes_its_table(tmp_path):
-    pytest.importorskip("dask_ml.wrappers")
+    try:
+        import dask_ml.wrappers  # noqa: F401
+    except ImportError as exc:  # not installed, or made for other versions
+        pytest.skip(f"dask_ml.wrappers cannot be imported: {exc}")
     env = {k: v for k, v in os.environ.items() if k != "SKSCRATCHNN_MNIST_DIR"}
     output = tmp_path / "incremental.md"
     subprocess.run(

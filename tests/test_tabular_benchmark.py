@@ -47,7 +47,7 @@ def test_tabular_benchmark_writes_and_merges_its_records(tmp_path):
     common = ["--data-dir", str(tmp_path), "--out-dir", str(tmp_path / "out"),
               "--splits", "0,1", "--threads", "1"]
     first = run(*common, "--contenders",
-                "HistGradientBoosting,sklearn MLP early_stopping")
+                "HistGradientBoosting,TabularMLP")
     assert first.returncode == 0, first.stderr
     second = run(*common, "--contenders", "sklearn MLP", "--datasets", "toy_reg",
                  "--merge")
@@ -57,7 +57,7 @@ def test_tabular_benchmark_writes_and_merges_its_records(tmp_path):
     records = report["records"]
     assert len(records) == 2 * 2 * 2 + 2
     assert {r["contender"] for r in records} == {
-        "HistGradientBoosting", "sklearn MLP early_stopping", "sklearn MLP"}
+        "HistGradientBoosting", "TabularMLP", "sklearn MLP"}
     for r in records:
         assert r["fit_seconds"] > 0 and r["score"] >= 0
         if r["contender"] == "HistGradientBoosting":
