@@ -161,7 +161,7 @@ class DropoutKeys:
 
     @classmethod
     def draw(cls, rng, layer_units, dtype):
-        """Draw the keys of a network of ``layer_units`` from the RandomState ``rng``."""
+        """Draw the keys of a network of ``layer_units`` from RandomState ``rng``."""
         words = np.dtype(dtype).itemsize // 4
 
         def draw_uint32(size):

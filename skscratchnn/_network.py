@@ -104,6 +104,7 @@ class Workspace:
         self.hash_tmp = np.empty_like(self.hash)
         scaled = network.layout.input_scaling
         self.X_scaled = np.empty((max_rows if scaled else 0, units[0]), dtype)
+        self.input = None  # the first layer's input of the last forward pass
         self.grad = np.empty(network.layout.n_params if training else 0, dtype)
         self.penalty = np.empty(network.layout.n_coefs if training else 0, dtype)
 
@@ -138,7 +139,8 @@ def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None):
     keys = None
     if dropout_keys is not None:
         keys = row_keys(X, dropout_keys.feature_keys, dropout_keys.seed ^ dropout_salt)
-    A_prev = _scaled_input(theta, X, network, work)
+    # Kept for the backward pass: the input the first layer multiplied.
+    work.input = A_prev = _scaled_input(theta, X, network, work)
     for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
         A = work.A[i][:n]
         _matmul(A_prev, W, A)
@@ -219,10 +221,7 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
 
     derivative = DERIVATIVES[network.activation]
     for i in range(network.n_weight_layers, 0, -1):
-        if i == 1:
-            A_prev = _scaled_input(theta, X, network, work)
-        else:
-            A_prev = work.A[i - 1][:n]
+        A_prev = work.input if i == 1 else work.A[i - 1][:n]
         if sp.issparse(A_prev):
             grad_coefs[i - 1][...] = A_prev.T @ delta
         else:
@@ -256,7 +255,7 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
 
 
 def _column_dot(X, B):
-    """Return ``sum_n X[n, j] * B[n, j]`` for each column ``j`` (``X`` may be sparse)."""
+    """Return ``sum_n X[n, j] B[n, j]`` for each column ``j`` (``X`` may be sparse)."""
     if sp.issparse(X):
         return np.asarray(X.multiply(B).sum(axis=0)).ravel()
     return np.einsum("ij,ij->j", X, B)

@@ -30,11 +30,12 @@ INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 _PRIVATE_ATTRIBUTES = ("_theta", "_layout", "_views", "_network", "_optimizer",
                        "_no_improvement_count", "_n_steps")
 
-# TrainingState field -> fitted attribute, and the value standing for None.
+# TrainingState field -> fitted attribute, and the value that stands for the
+# attribute's None (None: the attribute is never None).
 _RECORD = {
-    "n_iter": ("n_iter_", 0),
-    "n_samples_seen": ("t_", 0),
-    "n_steps": ("_n_steps", 0),
+    "n_iter": ("n_iter_", None),
+    "n_samples_seen": ("t_", None),
+    "n_steps": ("_n_steps", None),
     "loss": ("loss_", None),
     "loss_curve": ("loss_curve_", None),
     "best_loss": ("best_loss_", np.inf),
@@ -42,7 +43,7 @@ _RECORD = {
     "validation_losses": ("validation_loss_curve_", None),
     "best_validation_score": ("best_validation_score_", -np.inf),
     "best_validation_loss": ("best_validation_loss_", np.inf),
-    "no_improvement_count": ("_no_improvement_count", 0),
+    "no_improvement_count": ("_no_improvement_count", None),
 }
 
 
@@ -101,8 +102,6 @@ def record_training(estimator, state, early_stopping):
         elif none_value is not None and value == none_value:
             value = None
         setattr(estimator, attribute, value)
-    for attribute in ("n_iter_", "t_", "_n_steps", "_no_improvement_count"):
-        setattr(estimator, attribute, int(getattr(estimator, attribute) or 0))
     if early_stopping:
         estimator.best_loss_ = None
 

@@ -17,7 +17,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._classifier import ScratchMLPClassifier
 from ._docstrings import fill_shared_docs
 from ._regressor import ScratchMLPRegressor
-from ._signatures import check_init_keywords
 from ._state import restored_on_error
 from ._tabular_preprocessing import TabularPreprocessor
 
@@ -85,8 +84,11 @@ class _TabularMixin:
     _auto_batch_size = 256
 
     def _init_tabular(self, kwargs, defaults):
-        """Store the recipe's parameters: each keyword given, else its default."""
-        check_init_keywords(type(self), kwargs)
+        """Split the keywords into the recipe's, the tabular ones and the rest.
+
+        Unknown keywords go on with the rest, which the drop-in estimator's
+        ``__init__`` refuses, naming this class.
+        """
         tabular = {name: kwargs.pop(name, value)
                    for name, value in _TABULAR_DEFAULTS.items()}
         recipe = {name: kwargs.pop(name, value) for name, value in defaults.items()}
