@@ -6,13 +6,14 @@ batch. So a row repeated twice gets the same masks as one row of weight 2, and
 sample weights keep meaning repetition even with dropout on; and masks are
 reproducible given ``random_state`` whatever the batch composition.
 
-The hash is exact integer arithmetic (xors, wrapping uint32 products and sums,
-and the ``lowbias32`` finalizer of C. Wellons, on each word of the row and again
-on the row's sum), so it does not depend on summation order or BLAS. Two
-distinct rows share a key, and so every mask, with probability about
-``2**-32`` (binary and small-integer rows included); apart from that, masks
-have the keep rate asked for and show no correlation between rows or units
-beyond that of independent draws.
+The hash is exact integer arithmetic (a sum of products of the row's 32-bit
+words with random keys, in 64 bits, scrambled with MurmurHash3's finalizer and
+cut to 32 bits; the masks then use C. Wellons' ``lowbias32`` multipliers), so it
+does not depend on summation order or BLAS. Whatever the features (binary and
+small-integer ones included), two distinct rows share every mask of a fit with
+probability at most ``2**-31``, and those of one step with about ``2**-32``
+more; apart from that, masks have the keep rate asked for and show no
+correlation between rows or units beyond that of independent draws.
 """
 
 from dataclasses import dataclass
@@ -20,65 +21,41 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+# The multipliers of C. Wellons' lowbias32 finalizer, for the masks.
 _M1 = np.uint32(0x7FEB352D)
 _M2 = np.uint32(0x846CA68B)
-# Words scrambled at a time by row_keys: 256 KiB buffers, as fast as one pass
-# over a 200 x 784 batch and bounded whatever the batch size.
-_CHUNK_WORDS = 2**16
-
-
-def inplace_mix32(z, tmp):
-    """Scramble the uint32 array ``z`` in place with the lowbias32 finalizer."""
-    for shift, multiplier in ((16, _M1), (15, _M2), (16, None)):
-        np.right_shift(z, shift, out=tmp)
-        z ^= tmp
-        if multiplier is not None:
-            z *= multiplier
-
-
-def _mixed_word_sums(bits, word_keys):
-    """Return the wrapping row sums of ``mix(bits ^ word_keys)``.
-
-    ``bits`` is a uint32 array of shape (n_rows, n_words); ``word_keys`` has
-    one key per word, shape (n_words,) or that of ``bits``. The rows are
-    scrambled a chunk at a time, in two reused buffers.
-    """
-    n_rows, n_words = bits.shape
-    rows_per_chunk = max(1, _CHUNK_WORDS // max(n_words, 1))
-    shape = (min(rows_per_chunk, n_rows), n_words)
-    mixed, tmp = np.empty(shape, np.uint32), np.empty(shape, np.uint32)
-    sums = np.empty(n_rows, np.uint32)
-    for start in range(0, n_rows, rows_per_chunk):
-        stop = min(start + rows_per_chunk, n_rows)
-        keys = word_keys[start:stop] if word_keys.ndim == 2 else word_keys
-        x = mixed[: stop - start]
-        np.bitwise_xor(bits[start:stop], keys, out=x)
-        inplace_mix32(x, tmp[: stop - start])
-        x.sum(axis=1, dtype=np.uint32, out=sums[start:stop])
-    return sums
+# MurmurHash3's 64-bit finalizer (fmix64), for the row sums: (shift, multiplier).
+_FMIX64 = (
+    (33, np.uint64(0xFF51AFD7ED558CCD)),
+    (33, np.uint64(0xC4CEB9FE1A85EC53)),
+    (33, None),
+)
 
 
 def row_keys(X, feature_keys, salt):
     """Return one well-mixed uint32 key per row of ``X``.
 
-    Each 32-bit word of the row is xored with its feature key and scrambled on
-    its own, the scrambled words are summed (wrapping) and the sum, xored with
-    ``salt``, is scrambled again. Scrambling each word before the sum is what
-    keeps distinct rows apart: a weighted sum of the raw words cannot, since
-    the float bits of small integers end in long runs of zeros (``1.0`` is
-    ``0x3F800000``), so binary float32 rows would fall into at most 512 sums.
+    The row's 32-bit words ``b_j`` and their keys ``c_j`` give the sum
+    ``S = sum_j c_j * b_j mod 2**64``; ``S ^ salt`` is scrambled with
+    MurmurHash3's 64-bit finalizer, a bijection, and the top 32 bits are the key.
 
-    The scrambled zero word, ``mix(feature_key)``, is taken off again, so a
-    zero (an implicit one of a sparse row included) adds nothing and a row gets
-    the same key dense or sparse. Dense rows are scrambled in chunks of about
-    ``2**16`` words, so the scratch memory does not grow with the batch.
+    Each product of two 32-bit numbers is exact in 64 bits, so the long runs
+    of trailing zeros in the float bits of small integers (``1.0`` is
+    ``0x3F800000``) lose nothing; a sum of such products mod ``2**32`` would
+    leave binary float32 rows at most 512 distinct keys. For two distinct rows,
+    pick a word ``j`` where they differ, by ``d = 2**t * odd`` with ``t < 32``:
+    given the other keys, the sums agree only if ``c_j * d`` takes one value
+    mod ``2**64``, which at most one ``c_j < 2**32`` does. So two distinct rows
+    get the same sum with probability at most ``2**-31`` over the random odd
+    keys, and keeping 32 bits of the scrambled sum adds about ``2**-32``. A
+    zero word adds nothing, so a row gets the same key dense or sparse.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         Batch of float32 or float64 rows.
     feature_keys : ndarray of uint32 of shape (n_features * words,)
-        Random keys, ``words`` 32-bit words per feature value.
+        Random odd keys, ``words`` 32-bit words per feature value.
     salt : int
         Value mixed into every key (the seed and the update step).
 
@@ -87,9 +64,7 @@ def row_keys(X, feature_keys, salt):
     keys : ndarray of uint32 of shape (n_samples,)
     """
     words = X.dtype.itemsize // 4
-    # A word adds mix(bits ^ key) - mix(key): nothing when it is zero.
-    zero_words = feature_keys.copy()
-    inplace_mix32(zero_words, np.empty_like(zero_words))
+    keys64 = feature_keys.astype(np.uint64)
     if sp.issparse(X):
         X = X.tocsr()
         if not X.has_canonical_format:
@@ -98,19 +73,23 @@ def row_keys(X, feature_keys, salt):
             X.sum_duplicates()
         bits = np.ascontiguousarray(X.data).view(np.uint32).reshape(-1, words)
         columns = X.indices[:, None] * words + np.arange(words)
-        per_entry = _mixed_word_sums(bits, feature_keys[columns])
-        per_entry -= zero_words[columns].sum(axis=1, dtype=np.uint32)
-        # Row sums as differences of a wrapping cumulative sum: exact mod 2**32.
-        cumulative = np.zeros(X.nnz + 1, dtype=np.uint32)
-        np.cumsum(per_entry, dtype=np.uint32, out=cumulative[1:])
-        keys = cumulative[X.indptr[1:]] - cumulative[X.indptr[:-1]]
+        products = np.einsum("ij,ij->i", bits, keys64[columns], dtype=np.uint64)
+        # Row sums as differences of a wrapping cumulative sum: exact mod 2**64.
+        cumulative = np.zeros(X.nnz + 1, dtype=np.uint64)
+        np.cumsum(products, dtype=np.uint64, out=cumulative[1:])
+        sums = cumulative[X.indptr[1:]] - cumulative[X.indptr[:-1]]
     else:
         bits = np.ascontiguousarray(X).view(np.uint32)
-        keys = _mixed_word_sums(bits, feature_keys)
-        keys -= zero_words.sum(dtype=np.uint32)
-    keys ^= np.uint32(salt & 0xFFFFFFFF)
-    inplace_mix32(keys, np.empty_like(keys))
-    return keys
+        # einsum casts the words to uint64 in buffered blocks: no full copy.
+        sums = np.einsum("ij,j->i", bits, keys64, dtype=np.uint64)
+    sums ^= np.uint64(salt & 0xFFFFFFFFFFFFFFFF)
+    tmp = np.empty_like(sums)
+    for shift, multiplier in _FMIX64:
+        np.right_shift(sums, shift, out=tmp)
+        sums ^= tmp
+        if multiplier is not None:
+            sums *= multiplier
+    return (sums >> np.uint64(32)).astype(np.uint32)
 
 
 def fill_mask(mask, keys, unit_keys, rate, hash_buf, tmp_buf):
@@ -130,10 +109,10 @@ def fill_mask(mask, keys, unit_keys, rate, hash_buf, tmp_buf):
         Scratch buffers.
     """
     # Row keys are fully mixed already; a multiply-xorshift-multiply of
-    # (row key ^ unit key) decorrelates rows and units. Only the high bits
-    # reach the threshold, so lowbias32's last xorshift is not needed.
-    np.bitwise_xor(keys[:, None], unit_keys, out=hash_buf)
-    hash_buf *= _M1
+    # (row key + unit key) decorrelates rows and units. Only the high bits
+    # reach the threshold, so lowbias32's last xorshift is not needed. The
+    # first product distributes over the sum: one pass over the batch saved.
+    np.add((keys * _M1)[:, None], unit_keys * _M1, out=hash_buf)
     np.right_shift(hash_buf, 15, out=tmp_buf)
     hash_buf ^= tmp_buf
     hash_buf *= _M2

@@ -49,7 +49,8 @@ def test_row_keys_of_distinct_rows_are_distinct(kind, dtype):
     assert len(X) > 0.99 * N_ROWS
     keys = row_keys(X, make_keys(np.random.default_rng(1), N_FEATURES, dtype), 7)
     # Random 32-bit keys of n rows give about n**2 / 2**33 colliding pairs
-    # (0.05 here); a weighted sum of the raw bits gave at most 512 keys.
+    # (0.05 here; row_keys guarantees under 3 times that). A sum of the raw
+    # bits times odd keys mod 2**32 gave at most 512 keys.
     assert len(X) - len(np.unique(keys)) <= 5
 
 
@@ -59,13 +60,26 @@ def test_masks_of_distinct_rows_are_uncorrelated(kind, dtype):
     """Two distinct rows agree on a unit as often as independent draws do."""
     X = distinct_rows(kind, dtype)
     n = len(X)
-    # At rate 0.5 the statistic does not move with each unit's own keep rate,
-    # only with rows sharing masks: its standard deviation is about 2e-6 here,
-    # and 512 groups of rows sharing a key would add 1e-3.
+    # At rate 0.5 the statistic does not move, to first order, with the chance
+    # keep rate of each unit, only with rows sharing masks: its standard
+    # deviation is about 2e-6 here, and 512 groups of rows sharing a key
+    # would add 1e-3.
     kept = (masks(X, 0.5) > 0).sum(axis=0).astype(np.float64)
     agreeing_pairs = kept * (kept - 1) / 2 + (n - kept) * (n - kept - 1) / 2
     agreement = agreeing_pairs.sum() / (N_UNITS * n * (n - 1) / 2)
     assert agreement == pytest.approx(0.5, abs=2e-5)
+
+
+def test_masks_of_rows_differing_in_one_feature_are_uncorrelated():
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 2, size=(4000, N_FEATURES)).astype(np.float32)
+    neighbours = X.copy()
+    flipped = rng.integers(0, N_FEATURES, len(X))
+    neighbours[np.arange(len(X)), flipped] = 1 - X[np.arange(len(X)), flipped]
+    agreement = (masks(X, 0.5) == masks(neighbours, 0.5)).mean(axis=1)
+    # Independent draws: mean 0.5, standard error 0.5 / sqrt(256 * 4000) = 5e-4.
+    assert agreement.mean() == pytest.approx(0.5, abs=3e-3)
+    assert agreement.max() < 0.8
 
 
 @pytest.mark.parametrize("rate", [0.2, 0.5])
