@@ -7,9 +7,10 @@ sample weights keep meaning repetition even with dropout on; and masks are
 reproducible given ``random_state`` whatever the batch composition.
 
 The hash is exact integer arithmetic (a sum of products of the row's 32-bit
-words with random keys, in 64 bits, scrambled with MurmurHash3's finalizer and
-cut to 32 bits; the masks then use C. Wellons' ``lowbias32`` multipliers), so it
-does not depend on summation order or BLAS. Whatever the features (binary and
+words with random keys, in 64 bits, computed once per fit; at each step it is
+salted, scrambled with MurmurHash3's finalizer and cut to 32 bits; the masks
+then use C. Wellons' ``lowbias32`` multipliers), so it does not depend on
+summation order or BLAS. Whatever the features (binary and
 small-integer ones included), two distinct rows share every mask of a fit with
 probability at most ``2**-31``, and those of one step with about ``2**-32``
 more; apart from that, masks have the keep rate asked for and show no
@@ -32,12 +33,12 @@ _FMIX64 = (
 )
 
 
-def row_keys(X, feature_keys, salt):
-    """Return one well-mixed uint32 key per row of ``X``.
+def row_hashes(X, feature_keys):
+    """Return the content hash ``S`` of each row of ``X``, in uint64.
 
-    The row's 32-bit words ``b_j`` and their keys ``c_j`` give the sum
-    ``S = sum_j c_j * b_j mod 2**64``; ``S ^ salt`` is scrambled with
-    MurmurHash3's 64-bit finalizer, a bijection, and the top 32 bits are the key.
+    The row's 32-bit words ``b_j`` and their keys ``c_j`` give
+    ``S = sum_j c_j * b_j mod 2**64``. It does not depend on the update step,
+    so a fit computes it once per row and :func:`row_keys` mixes in the step.
 
     Each product of two 32-bit numbers is exact in 64 bits, so the long runs
     of trailing zeros in the float bits of small integers (``1.0`` is
@@ -46,22 +47,19 @@ def row_keys(X, feature_keys, salt):
     pick a word ``j`` where they differ, by ``d = 2**t * odd`` with ``t < 32``:
     given the other keys, the sums agree only if ``c_j * d`` takes one value
     mod ``2**64``, which at most one ``c_j < 2**32`` does. So two distinct rows
-    get the same sum with probability at most ``2**-31`` over the random odd
-    keys, and keeping 32 bits of the scrambled sum adds about ``2**-32``. A
-    zero word adds nothing, so a row gets the same key dense or sparse.
+    get the same hash with probability at most ``2**-31`` over the random odd
+    keys. A zero word adds nothing, so a row gets the same hash dense or sparse.
 
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Batch of float32 or float64 rows.
+        Float32 or float64 rows.
     feature_keys : ndarray of uint32 of shape (n_features * words,)
         Random odd keys, ``words`` 32-bit words per feature value.
-    salt : int
-        Value mixed into every key (the seed and the update step).
 
     Returns
     -------
-    keys : ndarray of uint32 of shape (n_samples,)
+    hashes : ndarray of uint64 of shape (n_samples,)
     """
     words = X.dtype.itemsize // 4
     keys64 = feature_keys.astype(np.uint64)
@@ -77,19 +75,37 @@ def row_keys(X, feature_keys, salt):
         # Row sums as differences of a wrapping cumulative sum: exact mod 2**64.
         cumulative = np.zeros(X.nnz + 1, dtype=np.uint64)
         np.cumsum(products, dtype=np.uint64, out=cumulative[1:])
-        sums = cumulative[X.indptr[1:]] - cumulative[X.indptr[:-1]]
-    else:
-        bits = np.ascontiguousarray(X).view(np.uint32)
-        # einsum casts the words to uint64 in buffered blocks: no full copy.
-        sums = np.einsum("ij,j->i", bits, keys64, dtype=np.uint64)
-    sums ^= np.uint64(salt & 0xFFFFFFFFFFFFFFFF)
-    tmp = np.empty_like(sums)
+        return cumulative[X.indptr[1:]] - cumulative[X.indptr[:-1]]
+    bits = np.ascontiguousarray(X).view(np.uint32)
+    # einsum casts the words to uint64 in buffered blocks: no full copy.
+    return np.einsum("ij,j->i", bits, keys64, dtype=np.uint64)
+
+
+def row_keys(hashes, salt):
+    """Return one well-mixed uint32 key per row from its :func:`row_hashes`.
+
+    ``hashes ^ salt`` is scrambled with MurmurHash3's 64-bit finalizer, a
+    bijection, and the top 32 bits are the key: distinct hashes share a key
+    with probability about ``2**-32``, and identical ones always do.
+
+    Parameters
+    ----------
+    hashes : ndarray of uint64 of shape (n_samples,)
+    salt : int
+        Value mixed into every key (the seed and the update step).
+
+    Returns
+    -------
+    keys : ndarray of uint32 of shape (n_samples,)
+    """
+    mixed = hashes ^ np.uint64(salt & 0xFFFFFFFFFFFFFFFF)
+    tmp = np.empty_like(mixed)
     for shift, multiplier in _FMIX64:
-        np.right_shift(sums, shift, out=tmp)
-        sums ^= tmp
+        np.right_shift(mixed, shift, out=tmp)
+        mixed ^= tmp
         if multiplier is not None:
-            sums *= multiplier
-    return (sums >> np.uint64(32)).astype(np.uint32)
+            mixed *= multiplier
+    return (mixed >> np.uint64(32)).astype(np.uint32)
 
 
 def fill_mask(mask, keys, unit_keys, rate, hash_buf, tmp_buf):
@@ -151,3 +167,11 @@ class DropoutKeys:
             feature_keys=draw_uint32(layer_units[0] * words) | np.uint32(1),
             unit_keys=[draw_uint32(n) for n in layer_units[1:-1]],
         )
+
+    def row_hashes(self, X):
+        """Return the step-independent :func:`row_hashes` of the rows of ``X``."""
+        return row_hashes(X, self.feature_keys)
+
+    def row_keys(self, hashes, step):
+        """Return the rows' keys at update ``step`` from their ``hashes``."""
+        return row_keys(hashes, self.seed ^ step)

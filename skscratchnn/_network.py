@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, DERIVATIVES, NEEDS_PREACTIVATION
-from ._dropout import fill_mask, row_keys
+from ._dropout import fill_mask
 from ._losses import LOSSES, OUTPUT_ACTIVATIONS
 from ._params import ParamLayout
 
@@ -127,7 +127,8 @@ def _scaled_input(theta, X, network, work):
     return np.multiply(X, scales, out=work.X_scaled[: X.shape[0]])
 
 
-def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None):
+def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None,
+             row_hashes=None):
     """Run the forward pass over ``work``'s buffers; return the output pre-activation.
 
     With ``dropout_keys`` each hidden activation is multiplied by its inverted
@@ -138,7 +139,9 @@ def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None):
     activate = ACTIVATIONS[network.activation]
     keys = None
     if dropout_keys is not None:
-        keys = row_keys(X, dropout_keys.feature_keys, dropout_keys.seed ^ dropout_salt)
+        if row_hashes is None:
+            row_hashes = dropout_keys.row_hashes(X)
+        keys = dropout_keys.row_keys(row_hashes, dropout_salt)
     # Kept for the backward pass: the input the first layer multiplied.
     work.input = A_prev = _scaled_input(theta, X, network, work)
     for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
@@ -165,7 +168,8 @@ def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None):
     return A_prev
 
 
-def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_keys=None):
+def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_keys=None,
+                  row_hashes=None):
     r"""Compute the objective and its gradient with respect to ``theta``.
 
     Parameters
@@ -181,6 +185,9 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
         Update step, so each step draws fresh masks.
     dropout_keys : DropoutKeys, default=None
         Switches dropout on (training only).
+    row_hashes : ndarray of uint64 of shape (n_samples,), default=None
+        ``dropout_keys.row_hashes(X)``, for a fit that computes them once for
+        all its rows; None computes them from ``X``.
 
     Returns
     -------
@@ -205,7 +212,7 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
     layout = network.layout
     coefs, _ = layout.unpack(theta)
     grad_coefs, grad_intercepts = layout.unpack(work.grad)
-    delta = _forward(theta, X, network, work, dropout_salt, dropout_keys)
+    delta = _forward(theta, X, network, work, dropout_salt, dropout_keys, row_hashes)
 
     sample_losses = LOSSES[network.out_activation](delta, Y)
     if sw is None:

@@ -196,9 +196,12 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
         keep_best=config.restore_best and not incremental,
     )
     work = Workspace(network, batch_size, X.dtype)
+    # A row's content hash is the same at every step: computed once, not per batch.
+    hashes = None if dropout_keys is None else dropout_keys.row_hashes(X)
 
-    def objective(theta, Xb, Yb, swb, step):
-        return loss_and_grad(theta, Xb, Yb, swb, network, work, step, dropout_keys)
+    def objective(theta, Xb, Yb, swb, step, rows):
+        return loss_and_grad(theta, Xb, Yb, swb, network, work, step, dropout_keys,
+                             None if hashes is None else hashes[rows])
 
     progress = EpochProgress(1 if incremental else config.max_iter, config.verbose)
     trainer = StochasticTrainer(
@@ -215,8 +218,9 @@ class StochasticTrainer:
     Parameters
     ----------
     objective : callable
-        ``objective(theta, X, Y, sw, step) -> (loss, grad)`` on a minibatch;
-        ``step`` numbers the update.
+        ``objective(theta, X, Y, sw, step, rows) -> (loss, grad)`` on a
+        minibatch; ``step`` numbers the update, ``rows`` (an index array or a
+        slice) says which rows of the data the minibatch holds.
     optimizer : SGDOptimizer or AdamOptimizer
     monitor : EarlyStoppingMonitor
         Judges each epoch; its ``state`` is the record updated in place.
@@ -303,15 +307,17 @@ class StochasticTrainer:
         for start in range(0, n_rows, self.batch_size):
             batch = slice(start, min(start + self.batch_size, n_rows))
             if gather is not None:
-                Xb, Yb, swb = gather(order[batch])
+                rows = order[batch]
+                Xb, Yb, swb = gather(rows)
             else:
+                rows = batch
                 Xb, Yb = X[batch], Y[batch]
                 swb = None if sw is None else sw[batch]
-            total += self.step(theta, Xb, Yb, swb) * (batch.stop - batch.start)
+            total += self.step(theta, Xb, Yb, swb, rows) * (batch.stop - batch.start)
         return total / n_rows
 
-    def step(self, theta, Xb, Yb, swb):
-        """Update ``theta`` from one minibatch; return the minibatch's loss.
+    def step(self, theta, Xb, Yb, swb, rows):
+        """Update ``theta`` from one minibatch, ``rows`` of the data; return its loss.
 
         A minibatch whose sample weights sum to zero carries no information:
         it is skipped (no data term, no L2 step) and adds 0 to the epoch loss.
@@ -319,7 +325,7 @@ class StochasticTrainer:
         if swb is not None and not swb.any():
             return 0.0
         state = self.monitor.state
-        loss, grad = self.objective(theta, Xb, Yb, swb, state.n_steps)
+        loss, grad = self.objective(theta, Xb, Yb, swb, state.n_steps, rows)
         self.optimizer.step(theta, grad)
         state.n_steps += 1
         return loss

@@ -239,3 +239,22 @@ def test_outputs_stay_finite_for_huge_logits():
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             assert np.isfinite(predict_raw(theta, X, network)).all()
             assert np.isfinite(loss_and_grad(theta, X, Y, None, network, work)[0])
+
+
+def test_dropout_row_hashes_computed_once_give_the_same_step():
+    """A fit hashes every row once; a batch's slice of those hashes gives the
+    gradient that hashing the batch itself gives."""
+    X, Y = make_problem("softmax")
+    network = make_network("relu", "softmax", dropout=(0.5, 0.5))
+    rng = np.random.RandomState(0)
+    theta = network.layout.init(rng, "relu", np.float64)
+    keys = DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
+    hashes = keys.row_hashes(X)
+    rows = np.array([5, 0, 3, 3, 8])
+    work = Workspace(network, len(rows), np.float64)
+    own = loss_and_grad(theta, X[rows], Y[rows], None, network, work, 4, keys)
+    own = own[0], own[1].copy()
+    given = loss_and_grad(theta, X[rows], Y[rows], None, network, work, 4, keys,
+                          hashes[rows])
+    assert given[0] == own[0]
+    np.testing.assert_array_equal(given[1], own[1])

@@ -41,7 +41,7 @@ def least_squares(A, Y, sw=None):
     return np.linalg.lstsq(A * np.sqrt(w)[:, None], Y[:, 0] * np.sqrt(w), rcond=None)[0]
 
 
-def quadratic(theta, Xb, Yb, swb, step=None):
+def quadratic(theta, Xb, Yb, swb, step=None, rows=None):
     """``0.5 * mean(sw * (X theta - y)^2)`` (weighted mean) and its gradient."""
     w = np.ones(len(Xb)) if swb is None else swb
     r = Xb @ theta - Yb[:, 0]
@@ -72,16 +72,23 @@ class Recorder:
     """An objective that records what it sees and returns the batch's mean of X."""
 
     def __init__(self):
-        self.batches, self.steps, self.inputs = [], [], []
+        self.batches, self.steps, self.inputs, self.given_rows = [], [], [], []
 
-    def __call__(self, theta, Xb, Yb, swb, step):
+    def __call__(self, theta, Xb, Yb, swb, step, rows):
         self.batches.append((Xb.copy(), Yb.copy(), None if swb is None else swb.copy()))
         self.steps.append(step)
         self.inputs.append(Xb)  # as handed over: a slice of X or a buffer
+        # A view into the trainer's order, which the next shuffle overwrites.
+        self.given_rows.append(rows if isinstance(rows, slice) else rows.copy())
         return float(Xb[:, 0].mean()), np.zeros_like(theta)
 
     def rows(self):
+        """The rows of each batch, read from its content (X is the row index)."""
         return [Xb[:, 0].astype(int).tolist() for Xb, _, _ in self.batches]
+
+    def rows_told(self, n):
+        """The rows of each batch as the trainer told the objective."""
+        return [np.arange(n)[rows].tolist() for rows in self.given_rows]
 
 
 class CountingOptimizer:
@@ -143,13 +150,13 @@ def test_step_skips_a_minibatch_whose_weights_are_all_zero():
     recorder, optimizer = Recorder(), CountingOptimizer()
     t = trainer(recorder, optimizer, batch_size=4)
     theta = np.ones(1)
-    assert t.step(theta, X, Y, np.zeros(4)) == 0.0
+    assert t.step(theta, X, Y, np.zeros(4), slice(0, 4)) == 0.0
     assert recorder.batches == [] and optimizer.calls == []
     assert t.monitor.state.n_steps == 0
     sw = np.array([0.0, 0.0, 1.0, 0.0])  # one non-zero weight is enough
-    assert t.step(theta, X, Y, sw) == pytest.approx(X[:, 0].mean())
+    assert t.step(theta, X, Y, sw, slice(0, 4)) == pytest.approx(X[:, 0].mean())
     assert len(optimizer.calls) == 1 and t.monitor.state.n_steps == 1
-    t.step(theta, X, Y, None)
+    t.step(theta, X, Y, None, slice(0, 4))
     assert recorder.steps == [0, 1] and t.monitor.state.n_steps == 2
 
 
@@ -170,6 +177,7 @@ def test_run_without_shuffle_visits_rows_in_order_as_slices():
         np.zeros(1), X, Y, sw, None, max_iter=2, shuffle=False
     )
     assert recorder.rows() == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]] * 2
+    assert recorder.rows_told(10) == recorder.rows()
     assert all(np.shares_memory(Xb, X) for Xb in recorder.inputs)
     for Xb, Yb, swb in recorder.batches:
         np.testing.assert_array_equal(Yb, 10 * Xb)
@@ -183,6 +191,7 @@ def test_run_with_shuffle_visits_each_row_once_per_epoch_as_sklearn_shuffles():
         np.zeros(1), X, Y, sw, None, max_iter=3, shuffle=True
     )
     rows = sum(recorder.rows(), [])
+    assert recorder.rows_told(10) == recorder.rows()
     rng, order, expected = np.random.RandomState(5), np.arange(10), []
     for _ in range(3):  # scikit-learn's MLP: sample_idx = shuffle(sample_idx, rng)
         order = sklearn_shuffle(order, random_state=rng)
@@ -203,6 +212,7 @@ def test_run_restricted_to_rows_trains_on_those_rows_only(shuffle):
     t = trainer(recorder, CountingOptimizer(), batch_size=3)
     t.run(np.zeros(1), X, Y, sw, rows, max_iter=2, shuffle=shuffle)
     seen = recorder.rows()
+    assert recorder.rows_told(10) == seen
     if not shuffle:
         assert seen == [[7, 1, 3], [5]] * 2
     for epoch in (seen[:2], seen[2:]):
@@ -217,7 +227,7 @@ def test_run_restricted_to_rows_trains_on_those_rows_only(shuffle):
 def test_run_restores_the_best_epoch_when_the_monitor_keeps_it():
     losses = iter([3.0, 1.0, 2.0, 4.0])
 
-    def scripted(theta, Xb, Yb, swb, step):
+    def scripted(theta, Xb, Yb, swb, step, rows):
         return next(losses), -np.ones_like(theta)  # theta grows by 1 per step
 
     X, Y, _ = indexed_data(4)
@@ -252,7 +262,7 @@ def test_run_does_not_warn_without_a_convergence_criterion_or_incrementally():
 
 @pytest.mark.parametrize("n_iter_no_change", [1, 3])
 def test_run_stops_after_n_iter_no_change_epochs_without_improvement(n_iter_no_change):
-    def flat(theta, Xb, Yb, swb, step):
+    def flat(theta, Xb, Yb, swb, step, rows):
         return 1.0, np.zeros_like(theta)
 
     A, Y, _ = quadratic_problem(n=20)
@@ -266,7 +276,7 @@ def test_run_stops_after_n_iter_no_change_epochs_without_improvement(n_iter_no_c
 
 
 def test_run_adaptive_rate_is_divided_on_a_plateau_and_training_goes_on():
-    def flat(theta, Xb, Yb, swb, step):
+    def flat(theta, Xb, Yb, swb, step, rows):
         return 1.0, np.zeros_like(theta)
 
     A, Y, _ = quadratic_problem(n=20)
@@ -287,7 +297,7 @@ def test_run_interrupted_keeps_the_last_good_theta():
 
     calls = []
 
-    def objective(theta, Xb, Yb, swb, step):
+    def objective(theta, Xb, Yb, swb, step, rows):
         if len(calls) == 6:
             raise KeyboardInterrupt
         calls.append(step)
