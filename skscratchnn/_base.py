@@ -178,9 +178,12 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     # The training-time parametrization (the tabular estimators change it).
 
-    def _training_params(self, data):
-        """Return the parameters that training reads, given the data."""
-        return self.get_params(deep=False)
+    def _training_params(self):
+        """Return the parameters that training reads.
+
+        ``max_steps`` (None here) bounds a stochastic fit's updates.
+        """
+        return {**self.get_params(deep=False), "max_steps": None}
 
     def _training_layout(self, layer_units):
         return ParamLayout(layer_units)
@@ -333,7 +336,7 @@ default=None
 
         L-BFGS has no optimizer to keep, and records only iterations and loss.
         """
-        params = self._training_params(data)
+        params = self._training_params()
         if self.solver == "lbfgs":
             n_iter, loss = train_lbfgs(theta, network, data, params, hooks)
             return None, TrainingState(n_iter=n_iter, loss=loss)

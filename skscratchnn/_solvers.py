@@ -69,7 +69,8 @@ class StochasticConfig:
 
     ``params`` keeps all of them for the optimizer factory; ``groups`` holds
     the parameter groups' rate factors and the number of weights (see
-    :func:`make_optimizer`).
+    :func:`make_optimizer`). ``max_steps``, when not None, bounds the updates:
+    a fit whose epochs hold many steps runs fewer than ``max_iter`` epochs.
     """
 
     params: dict
@@ -85,6 +86,7 @@ class StochasticConfig:
     metric: str
     restore_best: bool
     verbose: int
+    max_steps: int = None
 
     @classmethod
     def from_params(cls, params, groups=None, auto_batch_size=200):
@@ -102,7 +104,14 @@ class StochasticConfig:
             metric=params["early_stopping_metric"],
             restore_best=params["restore_best_params"],
             verbose=params["verbose"],
+            max_steps=params["max_steps"],
         )
+
+    def n_epochs(self, steps_per_epoch):
+        """Return how many epochs to run, given the updates in each."""
+        if self.max_steps is None:
+            return self.max_iter
+        return min(self.max_iter, -(-self.max_steps // steps_per_epoch))
 
 
 def resolve_batch_size(batch_size, n_samples, auto=200):
@@ -180,10 +189,12 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
         validation = X[val_rows], Y[val_rows], None if sw is None else sw[val_rows]
     n_rows = X.shape[0] if rows is None else len(rows)
     batch_size = resolve_batch_size(config.batch_size, n_rows, config.auto_batch_size)
+    steps_per_epoch = -(-n_rows // batch_size)
+    max_iter = config.n_epochs(steps_per_epoch)
     old_optimizer, state = previous or (None, TrainingState())
     optimizer = make_optimizer(
         config.params, theta.size, X.dtype, groups=config.groups,
-        n_steps=config.max_iter * -(-n_rows // batch_size),
+        n_steps=max_iter * steps_per_epoch,
     )
     optimizer = continue_optimizer(old_optimizer, optimizer, incremental)
     monitor = EarlyStoppingMonitor(
@@ -203,11 +214,11 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
         return loss_and_grad(theta, Xb, Yb, swb, network, work, step, dropout_keys,
                              None if hashes is None else hashes[rows])
 
-    progress = EpochProgress(1 if incremental else config.max_iter, config.verbose)
+    progress = EpochProgress(1 if incremental else max_iter, config.verbose)
     trainer = StochasticTrainer(
         objective, optimizer, monitor, batch_size, rng, progress, hooks
     )
-    trainer.run(theta, X, Y, sw, rows, max_iter=config.max_iter,
+    trainer.run(theta, X, Y, sw, rows, max_iter=max_iter,
                 shuffle=config.shuffle, incremental=incremental)
     return optimizer, state
 

@@ -159,20 +159,10 @@ default=None
     def _prediction_input(self, X):
         return self.preprocessor_.transform(X)
 
-    def _training_params(self, data):
-        params = super()._training_params(data)
+    def _training_params(self):
+        params = super()._training_params()
         if params["max_iter"] == "auto":
-            n_rows = data.X.shape[0]
-            if params["early_stopping"] and data.validation is None:
-                n_rows -= int(np.ceil(n_rows * params["validation_fraction"]))
-            n_rows = max(n_rows, 1)  # too few rows fail later, with a clear error
-            batch_size = params["batch_size"]
-            if batch_size == "auto":
-                batch_size = self._auto_batch_size
-            steps_per_epoch = int(np.ceil(n_rows / min(batch_size, n_rows)))
-            params["max_iter"] = min(
-                _MAX_EPOCHS, int(np.ceil(_STEP_BUDGET / steps_per_epoch))
-            )
+            params.update(max_iter=_MAX_EPOCHS, max_steps=_STEP_BUDGET)
         return params
 
     def _check_partial_fit(self):

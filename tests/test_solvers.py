@@ -446,7 +446,7 @@ def test_train_stochastic_records_one_entry_per_epoch(early_stopping):
     params = ScratchMLPClassifier(
         max_iter=7, n_iter_no_change=np.inf, batch_size=16, learning_rate_init=0.01,
         early_stopping=early_stopping, validation_fraction=0.25,
-    ).get_params()
+    )._training_params()
     config = StochasticConfig.from_params(params, {"n_decayed": network.layout.n_coefs})
     optimizer, state = train_stochastic(
         theta, network, TrainingData(X, Y), config, rng=np.random.RandomState(0),
@@ -464,9 +464,28 @@ def test_train_stochastic_records_one_entry_per_epoch(early_stopping):
         assert state.validation_scores is None
 
 
+@pytest.mark.parametrize("max_steps, epochs", [(None, 7), (100, 7), (10, 4), (1, 1)])
+def test_train_stochastic_runs_fewer_epochs_within_max_steps(max_steps, epochs):
+    """40 rows in batches of 16 take 3 steps an epoch; max_iter is 7."""
+    X, Y, network, theta = tiny_problem()
+    params = ScratchMLPClassifier(
+        max_iter=7, n_iter_no_change=np.inf, batch_size=16, learning_rate="coslog4",
+    )._training_params()
+    config = StochasticConfig.from_params(
+        {**params, "max_steps": max_steps}, {"n_decayed": network.layout.n_coefs}
+    )
+    optimizer, state = train_stochastic(
+        theta, network, TrainingData(X, Y), config, rng=np.random.RandomState(0),
+        previous=None, scorer=accuracy_scorer,
+    )
+    assert state.n_iter == epochs and state.n_steps == 3 * epochs
+    # The schedule spans the epochs that run: coslog4 ends at its last step.
+    assert optimizer.learning_rate.n_steps == 3 * epochs
+
+
 def test_train_stochastic_incremental_goes_on_from_the_previous_record():
     X, Y, network, theta = tiny_problem()
-    params = ScratchMLPClassifier(max_iter=3, batch_size=16).get_params()
+    params = ScratchMLPClassifier(max_iter=3, batch_size=16)._training_params()
     config = StochasticConfig.from_params(params, {"n_decayed": network.layout.n_coefs})
     data = TrainingData(X, Y)
     previous = None
