@@ -75,21 +75,29 @@ def inplace_selu(Z):
     Z += negative
 
 
-def _softplus(Z):
-    """Return log(1 + e^z), stably: max(z, 0) + log1p(e^-|z|)."""
-    out = np.abs(Z)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    out += np.maximum(Z, 0.0)
-    return out
+def _tanh_softplus(Z):
+    """Return tanh(softplus(z)) = 1 - 2 / ((1 + e^z)^2 + 1), as a new array.
+
+    Where ``1 + e^z`` rounds to 1 (z below about -17 in float32, -37 in
+    float64) the result is exactly 0, never a subnormal number: subnormal
+    activations and errors slow the matrix products several times over, and
+    Mish units pushed far below zero made float32 training five times
+    slower. The absolute error is about the dtype's epsilon.
+    """
+    # Beyond these bounds the result is 0 or 1 to the dtype's precision.
+    t = np.clip(Z, -40.0, 20.0)
+    np.exp(t, out=t)
+    t += 1.0
+    np.square(t, out=t)
+    t += 1.0
+    np.divide(-2.0, t, out=t)
+    t += 1.0
+    return t
 
 
 def inplace_mish(Z):
     """Apply the Mish in place: f(z) = z tanh(softplus(z))."""
-    t = _softplus(Z)
-    np.tanh(t, out=t)
-    Z *= t
+    Z *= _tanh_softplus(Z)
 
 
 def inplace_identity_derivative(A, delta):
@@ -153,19 +161,27 @@ def inplace_selu_derivative(A, delta):
 def inplace_mish_derivative(Z, delta):
     """Multiply ``delta`` by f'(z) = t + z sigmoid(z) (1 - t^2), t = tanh(sp(z)).
 
-    ``sp`` is the softplus.
+    ``sp`` is the softplus. With ``m = 1 + e^z`` and ``d = m^2 + 1``:
+    ``t = 1 - 2 / d``, ``sigmoid(z) = (m - 1) / m`` and ``1 - t^2 = 4 m^2 / d^2``,
+    so the second term is ``4 z (m - 1) m / d^2``. Far below zero ``m`` rounds
+    to 1 and the factor is exactly 0 (see :func:`_tanh_softplus`).
     """
-    t = _softplus(Z)
-    np.tanh(t, out=t)
-    # sigmoid(z) = (1 + tanh(z / 2)) / 2: tanh has a fast vectorized loop.
-    factor = np.multiply(Z, 0.5)
-    np.tanh(factor, out=factor)
-    factor += 1.0
-    factor *= 0.5
-    factor *= Z
-    factor *= 1.0 - t * t
-    factor += t
-    delta *= factor
+    z = np.clip(Z, -40.0, 20.0)
+    m = np.exp(z)
+    m += 1.0
+    d = np.square(m)
+    d += 1.0
+    np.reciprocal(d, out=d)  # 1 / d
+    z *= 4.0
+    z *= m
+    m -= 1.0
+    z *= m
+    z *= d
+    z *= d
+    d *= -2.0
+    d += 1.0  # t
+    z += d
+    delta *= z
 
 
 ACTIVATIONS = {

@@ -128,3 +128,24 @@ def test_softplus_is_stable_for_large_inputs():
 def test_activation_is_documented(name):
     activation_doc = SHARED_PARAMETERS.split("activation : ")[1].split("\n\n")[0]
     assert f"'{name}'" in activation_doc
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mish_gives_exact_zeros_not_subnormals_far_below_zero(dtype):
+    """Subnormal activations or errors slow every matrix product they enter."""
+    Z = np.concatenate([-np.logspace(-3, 3, 2000), np.logspace(-3, 3, 2000)])
+    Z = Z.astype(dtype)[None, :]
+    A = Z.copy()
+    ACTIVATIONS["mish"](A)
+    delta = np.ones_like(Z)
+    DERIVATIVES["mish"](Z, delta)
+    tiny = np.finfo(dtype).tiny
+    for values in (A, delta):
+        assert not np.any((values != 0) & (np.abs(values) < tiny))
+        assert np.all(values[Z < -40] == 0)
+    reference = REFERENCES["mish"]
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(A, reference[0](Z.astype(np.float64)),
+                                   rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(delta, reference[1](Z.astype(np.float64)),
+                                   rtol=1e-5, atol=1e-5)
