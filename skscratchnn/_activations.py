@@ -166,6 +166,7 @@ def inplace_mish_derivative(Z, delta):
     so the second term is ``4 z (m - 1) m / d^2``. Far below zero ``m`` rounds
     to 1 and the factor is exactly 0 (see :func:`_tanh_softplus`).
     """
+    # Beyond these bounds the factor is 0 or 1 to the dtype's precision.
     z = np.clip(Z, -40.0, 20.0)
     m = np.exp(z)
     m += 1.0
