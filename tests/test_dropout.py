@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skscratchnn._dropout import fill_mask, row_hashes, row_keys
+from skscratchnn._dropout import DropoutKeys, fill_mask
 
 N_ROWS, N_FEATURES, N_UNITS = 20_000, 64, 256
 # Values whose float bits end in long runs of zeros: the hard case for a hash
@@ -12,16 +12,15 @@ N_ROWS, N_FEATURES, N_UNITS = 20_000, 64, 256
 VALUE_KINDS = ["binary", "one_hot", "small_integers"]
 
 
-def make_keys(rng, n_features, dtype):
-    """Feature keys as ``DropoutKeys.draw`` makes them: odd uint32, one per word."""
-    words = np.dtype(dtype).itemsize // 4
-    drawn = rng.integers(0, 2**32, n_features * words, dtype=np.uint64)
-    return (drawn | 1).astype(np.uint32)
+def draw_keys(n_features, dtype, seed=0):
+    """The keys a fit draws for ``n_features`` inputs and one hidden layer."""
+    rng = np.random.RandomState(seed)
+    return DropoutKeys.draw(rng, [n_features, N_UNITS, 1], dtype)
 
 
-def keys_of(X, feature_keys, salt):
-    """Row keys as a fit makes them: hash the content once, then mix in the salt."""
-    return row_keys(row_hashes(X, feature_keys), salt)
+def keys_of(X, keys, step):
+    """Row keys as a fit makes them: hash the content once, then mix in the step."""
+    return keys.row_keys(keys.row_hashes(X), step)
 
 
 def distinct_rows(kind, dtype, seed=0):
@@ -38,12 +37,10 @@ def distinct_rows(kind, dtype, seed=0):
 
 
 def masks(X, rate, seed=0):
-    rng = np.random.default_rng(seed)
-    feature_keys = make_keys(rng, X.shape[1], X.dtype)
-    unit_keys = rng.integers(0, 2**32, N_UNITS, dtype=np.uint64).astype(np.uint32)
+    keys = draw_keys(X.shape[1], X.dtype, seed)
     mask = np.empty((X.shape[0], N_UNITS), np.float32)
     hash_buf, tmp_buf = (np.empty(mask.shape, np.uint32) for _ in range(2))
-    fill_mask(mask, keys_of(X, feature_keys, 7), unit_keys, rate, hash_buf, tmp_buf)
+    fill_mask(mask, keys_of(X, keys, 7), keys.unit_keys[0], rate, hash_buf, tmp_buf)
     return mask
 
 
@@ -52,7 +49,7 @@ def masks(X, rate, seed=0):
 def test_row_keys_of_distinct_rows_are_distinct(kind, dtype):
     X = distinct_rows(kind, dtype)
     assert len(X) > 0.99 * N_ROWS
-    keys = keys_of(X, make_keys(np.random.default_rng(1), N_FEATURES, dtype), 7)
+    keys = keys_of(X, draw_keys(N_FEATURES, dtype, seed=1), 7)
     # Random 32-bit keys of n rows give about n**2 / 2**33 colliding pairs
     # (0.05 here; row_keys guarantees under 3 times that). A sum of the raw
     # bits times odd keys mod 2**32 gave at most 512 keys.
@@ -99,11 +96,10 @@ def test_masks_keep_the_rate_asked_for(rate):
 def test_dropout_masks_look_like_independent_draws(rate):
     rng = np.random.default_rng(0)
     X = rng.random((1000, 20))
-    feature_keys = make_keys(rng, 20, X.dtype)
-    unit_keys = rng.integers(0, 2**32, 256, dtype=np.uint64).astype(np.uint32)
-    mask = np.empty((1000, 256))
-    hash_buf, tmp_buf = (np.empty((1000, 256), np.uint32) for _ in range(2))
-    fill_mask(mask, keys_of(X, feature_keys, 7), unit_keys, rate, hash_buf, tmp_buf)
+    keys = draw_keys(20, X.dtype)
+    mask = np.empty((1000, N_UNITS))
+    hash_buf, tmp_buf = (np.empty((1000, N_UNITS), np.uint32) for _ in range(2))
+    fill_mask(mask, keys_of(X, keys, 7), keys.unit_keys[0], rate, hash_buf, tmp_buf)
     keep = mask > 0
     np.testing.assert_allclose(mask[keep], 1 / (1 - rate))
     assert keep.mean() == pytest.approx(1 - rate, abs=0.005)
@@ -120,12 +116,12 @@ def test_dropout_masks_look_like_independent_draws(rate):
 def test_row_keys_of_identical_rows_are_identical(dtype):
     X = distinct_rows("small_integers", dtype)[:50]
     repeated = np.vstack([X, X[::-1], X[:1]])
-    feature_keys = make_keys(np.random.default_rng(1), N_FEATURES, dtype)
-    keys = keys_of(repeated, feature_keys, 3)
+    drawn = draw_keys(N_FEATURES, dtype, seed=1)
+    keys = keys_of(repeated, drawn, 3)
     np.testing.assert_array_equal(keys[:50], keys[50:100][::-1])
     assert keys[-1] == keys[0]
     # Only the row's content counts, not the batch it comes in.
-    np.testing.assert_array_equal(keys_of(X[7:9], feature_keys, 3), keys[7:9])
+    np.testing.assert_array_equal(keys_of(X[7:9], drawn, 3), keys[7:9])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -134,10 +130,10 @@ def test_row_keys_dense_equals_sparse(dtype):
     X = (rng.random((300, 40)) * (rng.random((300, 40)) < 0.3)).astype(dtype)
     X[5] = 0  # an empty sparse row
     X[6] = rng.integers(0, 3, 40)
-    feature_keys = make_keys(rng, 40, dtype)
-    dense = keys_of(X, feature_keys, 11)
-    np.testing.assert_array_equal(keys_of(sp.csr_matrix(X), feature_keys, 11), dense)
-    np.testing.assert_array_equal(keys_of(sp.csc_matrix(X), feature_keys, 11), dense)
+    keys = draw_keys(40, dtype, seed=2)
+    dense = keys_of(X, keys, 11)
+    np.testing.assert_array_equal(keys_of(sp.csr_matrix(X), keys, 11), dense)
+    np.testing.assert_array_equal(keys_of(sp.csc_matrix(X), keys, 11), dense)
     # Duplicate entries count as their sum, as in the dense row.
     csr = sp.csr_matrix(X)
     duplicated = sp.csr_matrix(
@@ -145,17 +141,17 @@ def test_row_keys_dense_equals_sparse(dtype):
         shape=X.shape,
     )
     assert not duplicated.has_canonical_format
-    np.testing.assert_array_equal(keys_of(duplicated, feature_keys, 11), dense)
+    np.testing.assert_array_equal(keys_of(duplicated, keys, 11), dense)
     # Explicit zeros add nothing, as implicit ones.
     csr.data[:5] = 0
     X_zeroed = csr.toarray()
     np.testing.assert_array_equal(
-        keys_of(csr, feature_keys, 11), keys_of(X_zeroed, feature_keys, 11)
+        keys_of(csr, keys, 11), keys_of(X_zeroed, keys, 11)
     )
 
 
 def test_row_keys_change_with_salt():
     X = distinct_rows("binary", np.float32)[:1000]
-    feature_keys = make_keys(np.random.default_rng(1), N_FEATURES, np.float32)
-    same = keys_of(X, feature_keys, 1) == keys_of(X, feature_keys, 2)
+    keys = draw_keys(N_FEATURES, np.float32, seed=1)
+    same = keys_of(X, keys, 1) == keys_of(X, keys, 2)
     assert same.sum() <= 1

@@ -37,6 +37,14 @@ def make_network(activation, out_activation, alpha=0.0, dropout=(), n_outputs=No
     return Network(layout, activation, out_activation, alpha, tuple(dropout))
 
 
+def network_with_dropout(activation, dropout, alpha=0.0):
+    """A softmax network with ``dropout``, its initial theta and dropout keys."""
+    network = make_network(activation, "softmax", alpha, dropout)
+    rng = np.random.RandomState(0)
+    theta = network.layout.init(rng, activation, np.float64)
+    return network, theta, DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
+
+
 def central_differences(f, theta, h=1e-6):
     grad = np.empty_like(theta)
     for i in range(theta.size):
@@ -127,10 +135,7 @@ def test_folding_the_scaling_layer_keeps_predictions():
 def test_loss_and_grad_sparse_equals_dense():
     X, Y = make_problem("softmax")
     X[X < 0.3] = 0
-    network = make_network("relu", "softmax", alpha=0.1, dropout=(0.2, 0.2))
-    rng = np.random.RandomState(0)
-    theta = network.layout.init(rng, "relu", np.float64)
-    keys = DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
+    network, theta, keys = network_with_dropout("relu", (0.2, 0.2), alpha=0.1)
     work = Workspace(network, N_SAMPLES, np.float64)
     dense = loss_and_grad(theta, X, Y, None, network, work, 3, keys)
     dense = dense[0], dense[1].copy()
@@ -142,10 +147,7 @@ def test_loss_and_grad_sparse_equals_dense():
 def test_dropout_masks_follow_sample_content():
     """A row of weight 2 gets the same gradient as the row written twice."""
     X, Y = make_problem("softmax")
-    network = make_network("tanh", "softmax", dropout=(0.5, 0.5))
-    rng = np.random.RandomState(0)
-    theta = network.layout.init(rng, "tanh", np.float64)
-    keys = DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
+    network, theta, keys = network_with_dropout("tanh", (0.5, 0.5))
     sw = np.ones(N_SAMPLES)
     sw[0] = 2
     work = Workspace(network, N_SAMPLES + 1, np.float64)
@@ -245,10 +247,7 @@ def test_dropout_row_hashes_computed_once_give_the_same_step():
     """A fit hashes every row once; a batch's slice of those hashes gives the
     gradient that hashing the batch itself gives."""
     X, Y = make_problem("softmax")
-    network = make_network("relu", "softmax", dropout=(0.5, 0.5))
-    rng = np.random.RandomState(0)
-    theta = network.layout.init(rng, "relu", np.float64)
-    keys = DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
+    network, theta, keys = network_with_dropout("relu", (0.5, 0.5))
     hashes = keys.row_hashes(X)
     rows = np.array([5, 0, 3, 3, 8])
     work = Workspace(network, len(rows), np.float64)
