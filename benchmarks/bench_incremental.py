@@ -24,7 +24,6 @@ import gc
 import gzip
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -35,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from mnist import FILES  # noqa: E402
+from run import machine_description  # noqa: E402
 
 MIB = 2**20
 N_CLASSES = 10
@@ -233,10 +233,9 @@ def report(results, args):
                   "bounds."]
     lines += [
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, NumPy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, dask {dask.__version__}, dask-ml "
-        f"{dask_ml.__version__}, skscratchnn {skscratchnn.__version__}.",
+        f"Machine: {machine_description()}, scikit-learn {sklearn.__version__}, "
+        f"dask {dask.__version__}, dask-ml {dask_ml.__version__}, skscratchnn "
+        f"{skscratchnn.__version__}.",
         "",
     ]
     return "\n".join(lines)

@@ -14,7 +14,6 @@ Usage::
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
@@ -87,14 +86,9 @@ def child_command(operation, args):
 
 def report(results, args):
     import sklearn
-    from threadpoolctl import threadpool_info
+    from run import machine_description
 
     import skscratchnn
-
-    blas = ", ".join(
-        f"{p['internal_api']} {p['version']} ({p['num_threads']} threads)"
-        for p in threadpool_info() if p["user_api"] == "blas"
-    )
     lines = [
         "# Peak memory on large data",
         "",
@@ -125,10 +119,8 @@ def report(results, args):
         )
     lines += [
         "",
-        f"Machine: {platform.machine()}, {platform.processor() or 'unknown CPU'}, "
-        f"Python {platform.python_version()}, NumPy {np.__version__}, "
-        f"scikit-learn {sklearn.__version__}, skscratchnn {skscratchnn.__version__}, "
-        f"BLAS: {blas}.",
+        f"Machine: {machine_description()}, scikit-learn {sklearn.__version__}, "
+        f"skscratchnn {skscratchnn.__version__}.",
         "",
     ]
     return "\n".join(lines)
