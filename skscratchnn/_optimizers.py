@@ -259,7 +259,8 @@ class AdamOptimizer(_Optimizer):
             theta[block] += scratch
 
 
-def make_optimizer(params, n_params, dtype, *, n_steps=None, groups=None):
+def make_optimizer(params, n_params, dtype, *, n_epochs=None, n_steps=None,
+                   groups=None):
     """Build the optimizer that the estimator parameters ``params`` ask for.
 
     Parameters
@@ -268,6 +269,9 @@ def make_optimizer(params, n_params, dtype, *, n_steps=None, groups=None):
         The estimator's ``get_params()``; ``solver`` is 'sgd' or 'adam'.
     n_params : int
     dtype : numpy dtype
+    n_epochs : int, default=None
+        Epochs the fit will run at most, the length of an epoch schedule;
+        None reads ``max_iter``.
     n_steps : int, default=None
         Steps the fit will take at most, the length of a step schedule.
     groups : dict, default=None
@@ -285,7 +289,8 @@ def make_optimizer(params, n_params, dtype, *, n_steps=None, groups=None):
         schedule = schedule if params["schedule_adam"] else "constant"
     learning_rate = LearningRate(
         params["learning_rate_init"], schedule, params["power_t"],
-        n_epochs=params["max_iter"], n_steps=n_steps,
+        n_epochs=params["max_iter"] if n_epochs is None else n_epochs,
+        n_steps=n_steps,
     )
     groups = {
         "rate_factors": None, "n_decayed": 0, **(groups or {}),

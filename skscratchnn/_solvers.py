@@ -194,7 +194,7 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
     old_optimizer, state = previous or (None, TrainingState())
     optimizer = make_optimizer(
         config.params, theta.size, X.dtype, groups=config.groups,
-        n_steps=max_iter * steps_per_epoch,
+        n_epochs=max_iter, n_steps=max_iter * steps_per_epoch,
     )
     optimizer = continue_optimizer(old_optimizer, optimizer, incremental)
     monitor = EarlyStoppingMonitor(

@@ -157,7 +157,10 @@ default=None
         return self
 
     def _prediction_input(self, X):
-        return self.preprocessor_.transform(X)
+        # In float64, which the float32 weights then take: float32 products
+        # round differently with the number of rows on some BLAS kernels, and
+        # a row's prediction must not depend on the rest of the batch.
+        return self.preprocessor_._transform(X, np.float64)
 
     def _training_params(self):
         params = super()._training_params()

@@ -249,6 +249,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         X_out : ndarray of shape (n_samples, n_features_out)
             The transformed data, C-contiguous, of dtype ``dtype``.
         """
+        return self._transform(X, self.dtype)
+
+    def _transform(self, X, dtype):
+        """Transform ``X`` into an array of ``dtype`` (for callers needing another)."""
         check_is_fitted(self)
         X = self._validate(X, reset=False)
         numeric = np.flatnonzero(~self.is_categorical_)
@@ -260,7 +264,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         blocks.append(np.isnan(values[:, np.isin(numeric, self.indicator_features_)]))
         for j in np.flatnonzero(self.is_categorical_):
             blocks += self._encoded(j, *self._factorized(X, j, sort=False)[:2])
-        return np.concatenate(blocks, axis=1, dtype=self.dtype)
+        return np.concatenate(blocks, axis=1, dtype=dtype)
 
     def _encoded(self, j, uniques, codes):
         index = positions(uniques, self.categories_[j])[codes]

@@ -159,6 +159,17 @@ def test_auto_max_iter_is_256_epochs_or_a_step_budget(n_rows, batch_size, epochs
     assert quiet_fit(clf, X, y).n_iter_ == epochs
 
 
+def test_cosine_schedule_anneals_over_the_epochs_the_step_budget_allows():
+    """The step budget ends the fit after 28 epochs: the cosine ends there too."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3000, 3))
+    clf = TabularMLPClassifier(hidden_layer_sizes=(4,), batch_size=8,
+                               learning_rate="cosine", random_state=0)
+    quiet_fit(clf, X, X[:, 0] > 0)
+    assert clf.n_iter_ == 28
+    assert clf._optimizer.learning_rate.rate == 0.0
+
+
 def test_no_partial_fit_and_no_sklearn_conversion(table):
     assert not hasattr(TabularMLPClassifier(), "partial_fit")
     assert not hasattr(TabularMLPRegressor(), "partial_fit")
