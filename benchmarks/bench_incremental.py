@@ -20,23 +20,15 @@ Needs ``dask[array]`` and ``dask-ml`` (``pip install "skscratchnn[distributed]"`
 
 import argparse
 import contextlib
-import gc
 import gzip
 import json
 import os
-import subprocess
-import sys
-import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from _common import MIB, PeakMemory, machine_description, run_child, timed
+from mnist import FILES, add_mnist_dir_argument
 
-sys.path.insert(0, str(Path(__file__).parent))
-from mnist import FILES  # noqa: E402
-from run import machine_description  # noqa: E402
-
-MIB = 2**20
 N_CLASSES = 10
 # Dask's default local scheduler, a run of the tasks one at a time in the
 # calling thread, and an in-process distributed cluster of one worker.
@@ -90,23 +82,6 @@ def lazy_data(args, n_blocks):
     return da.concatenate(X_blocks), da.concatenate(y_blocks)
 
 
-def status_mib(field):
-    """A memory field of ``/proc/self/status`` (Linux), in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    raise KeyError(field)
-
-
-def reset_peak():
-    """Reset ``VmHWM`` to the current RSS; return whether the kernel allowed it."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 def make_estimator(args):
     from skscratchnn import ScratchMLPClassifier
 
@@ -141,18 +116,9 @@ def measure(n_blocks, scheduler, args):
         Incremental(make_estimator(args), shuffle_blocks=False).fit(
             tiny_X, tiny_y, classes=classes
         )
-        gc.collect()
-        peak_reset = reset_peak()
-        rss_before = status_mib("VmRSS")
-        tracemalloc.start()
-        start = time.perf_counter()
-        model = Incremental(make_estimator(args), shuffle_blocks=False).fit(
-            X, y, classes=classes
-        )
-        seconds = time.perf_counter() - start
-        traced_peak = tracemalloc.get_traced_memory()[1] / MIB
-        tracemalloc.stop()
-        peak_rise = status_mib("VmHWM") - rss_before
+        incremental = Incremental(make_estimator(args), shuffle_blocks=False)
+        with PeakMemory() as peak:
+            seconds, model = timed(lambda: incremental.fit(X, y, classes=classes))
     block_mib = args.block_rows * X.shape[1] * 4 / MIB
     return {
         "n_blocks": n_blocks,
@@ -161,29 +127,23 @@ def measure(n_blocks, scheduler, args):
         "block_mib": block_mib,
         "data_mib": n_blocks * block_mib,
         "seconds": seconds,
-        "peak_rise_mib": peak_rise,
-        "peak_reset": peak_reset,
-        "traced_peak_mib": traced_peak,
+        "peak_rise_mib": peak.rss_rise_bytes / MIB,
+        "peak_reset": peak.hwm_reset,
+        "traced_peak_mib": peak.traced_peak_bytes / MIB,
         "n_iter": int(model.estimator_.n_iter_),
     }
 
 
-def child_command(n_blocks, scheduler, args):
-    command = [
-        sys.executable, __file__, "--child", str(n_blocks), scheduler,
+def child_args(n_blocks, scheduler, args):
+    child = [
+        "--child", str(n_blocks), scheduler,
         "--block-rows", str(args.block_rows), "--n-features", str(args.n_features),
         "--hidden", *map(str, args.hidden),
     ]
-    return command + (["--mnist-dir", str(args.mnist_dir)] if args.mnist_dir else [])
+    return child + (["--mnist-dir", str(args.mnist_dir)] if args.mnist_dir else [])
 
 
 def report(results, args):
-    import dask
-    import dask_ml
-    import sklearn
-
-    import skscratchnn
-
     source = (
         f"MNIST's training images (`--mnist-dir`), {args.block_rows:,} rows a block"
         if args.mnist_dir else
@@ -229,25 +189,15 @@ def report(results, args):
             f"| {r['peak_rise_mib'] / r['block_mib']:.2f} |"
         )
     if not all(r["peak_reset"] for r in results):
-        lines += ["", "The kernel refused to reset `VmHWM`: peak rises are lower "
-                  "bounds."]
-    lines += [
-        "",
-        f"Machine: {machine_description()}, scikit-learn {sklearn.__version__}, "
-        f"dask {dask.__version__}, dask-ml {dask_ml.__version__}, skscratchnn "
-        f"{skscratchnn.__version__}.",
-        "",
-    ]
+        lines += ["", PeakMemory.UNRESET_NOTE]
+    machine = machine_description("scikit-learn", "dask", "dask-ml", "skscratchnn")
+    lines += ["", f"Machine: {machine}.", ""]
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--mnist-dir", default=os.environ.get("SKSCRATCHNN_MNIST_DIR"),
-        help="directory of the MNIST IDX files (default: $SKSCRATCHNN_MNIST_DIR, "
-        "else random blocks)",
-    )
+    add_mnist_dir_argument(parser, otherwise="random blocks")
     parser.add_argument("--blocks", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument(
         "--block-rows", type=int,
@@ -268,14 +218,8 @@ def main():
     if args.child:
         print(json.dumps(measure(int(args.child[0]), args.child[1], args)))
         return
-    results = []
-    for scheduler in args.schedulers:
-        for n_blocks in args.blocks:
-            out = subprocess.run(
-                child_command(n_blocks, scheduler, args),
-                check=True, capture_output=True, text=True,
-            ).stdout
-            results.append(json.loads(out.strip().splitlines()[-1]))
+    results = [run_child(__file__, child_args(n_blocks, scheduler, args))
+               for scheduler in args.schedulers for n_blocks in args.blocks]
     text = report(results, args)
     print(text)
     if args.output:

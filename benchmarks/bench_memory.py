@@ -2,9 +2,10 @@
 
 Each measurement runs in a fresh process that first builds the data (in chunks,
 so no float64 temporary inflates the baseline), then records how far the
-operation raises the process's peak resident memory (``ru_maxrss``) and the
-peak of NumPy's traced allocations (``tracemalloc``), both in MiB and relative
-to ``X.nbytes``.
+operation raises the process's peak resident memory above its resident memory
+just before (``VmHWM``, reset just before the operation) and the peak of
+NumPy's traced allocations (``tracemalloc``), both in MiB and relative to
+``X.nbytes``.
 
 Usage::
 
@@ -14,15 +15,9 @@ Usage::
 
 import argparse
 import json
-import resource
-import subprocess
-import sys
-import time
-import tracemalloc
 
 import numpy as np
-
-MIB = 2**20
+from _common import MIB, PeakMemory, machine_description, run_child, timed
 
 
 def make_data(n_samples, n_features, seed=0, chunk=100_000):
@@ -34,11 +29,6 @@ def make_data(n_samples, n_features, seed=0, chunk=100_000):
         X[rows] = rng.standard_normal((rows.stop - rows.start, n_features), np.float32)
     y = (X[:, : max(n_features // 10, 1)].sum(axis=1) > 0).astype(np.int64)
     return X, y
-
-
-def peak_rss_mib():
-    # ru_maxrss is in KiB on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(operation, args):
@@ -57,27 +47,23 @@ def measure(operation, args):
     else:
         run = lambda: clf.fit(X, y)  # noqa: E731
 
-    rss_before = peak_rss_mib()
-    tracemalloc.start()
-    start = time.perf_counter()
-    result = run()
-    seconds = time.perf_counter() - start
-    traced_peak = tracemalloc.get_traced_memory()[1] / MIB
-    tracemalloc.stop()
+    with PeakMemory() as peak:
+        seconds, result = timed(run)
     output_mib = result.nbytes / MIB if operation == "predict_proba" else 0.0
     return {
         "operation": operation,
         "seconds": seconds,
         "X_mib": X.nbytes / MIB,
-        "rss_delta_mib": peak_rss_mib() - rss_before,
-        "traced_peak_mib": traced_peak,
+        "rss_delta_mib": peak.rss_rise_bytes / MIB,
+        "peak_reset": peak.hwm_reset,
+        "traced_peak_mib": peak.traced_peak_bytes / MIB,
         "output_mib": output_mib,
     }
 
 
-def child_command(operation, args):
+def child_args(operation, args):
     return [
-        sys.executable, __file__, "--child", operation,
+        "--child", operation,
         "--n-samples", str(args.n_samples), "--n-features", str(args.n_features),
         "--hidden", *map(str, args.hidden), "--solver", args.solver,
         "--max-iter", str(args.max_iter),
@@ -85,10 +71,6 @@ def child_command(operation, args):
 
 
 def report(results, args):
-    import sklearn
-    from run import machine_description
-
-    import skscratchnn
     lines = [
         "# Peak memory on large data",
         "",
@@ -99,13 +81,11 @@ def report(results, args):
         f"ScratchMLPClassifier(hidden_layer_sizes={tuple(args.hidden)}, "
         f"solver={args.solver!r}, max_iter={args.max_iter}) on "
         f"{args.n_samples:,} x {args.n_features} float32 rows, binary target. "
-        "Each operation runs in a fresh process after the data is built; the extra "
-        "memory is the rise of the peak resident set (`ru_maxrss`) and the peak of "
-        "the allocations `tracemalloc` traces (NumPy's included). The RSS rise is "
-        "a lower bound: the high-water mark before the operation already covers "
-        "the temporaries of building the data (100,000-row chunks) and, for "
-        "`predict_proba`, of the fit on 20,000 rows that precedes it; the traced "
-        "peak counts every allocation made during the operation.",
+        "Each operation runs in a fresh process after the data is built (and, for "
+        "`predict_proba`, after a fit on 20,000 rows); the extra memory is the "
+        "process's peak resident memory during the operation (`VmHWM`, reset just "
+        "before it) minus its resident memory just before, beside the peak of the "
+        "allocations `tracemalloc` traces (NumPy's included).",
         "",
         "| operation | time (s) | X (MiB) | extra peak RSS (MiB) | extra / X "
         "| traced peak (MiB) | of which output (MiB) |",
@@ -117,10 +97,11 @@ def report(results, args):
             f"| {r['rss_delta_mib']:.1f} | {r['rss_delta_mib'] / r['X_mib']:.3f} "
             f"| {r['traced_peak_mib']:.1f} | {r['output_mib']:.1f} |"
         )
+    if not all(r["peak_reset"] for r in results):
+        lines += ["", PeakMemory.UNRESET_NOTE]
     lines += [
         "",
-        f"Machine: {machine_description()}, scikit-learn {sklearn.__version__}, "
-        f"skscratchnn {skscratchnn.__version__}.",
+        f"Machine: {machine_description('scikit-learn', 'skscratchnn')}.",
         "",
     ]
     return "\n".join(lines)
@@ -142,12 +123,8 @@ def main():
     if args.child:
         print(json.dumps(measure(args.child, args)))
         return
-    results = []
-    for operation in ("fit", "predict_proba"):
-        out = subprocess.run(
-            child_command(operation, args), check=True, capture_output=True, text=True
-        ).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    results = [run_child(__file__, child_args(operation, args))
+               for operation in ("fit", "predict_proba")]
     text = report(results, args)
     print(text)
     if args.output:

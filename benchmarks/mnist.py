@@ -16,6 +16,16 @@ FILES = {
 }
 
 
+def add_mnist_dir_argument(parser, otherwise):
+    """Add ``--mnist-dir``, defaulting to ``$SKSCRATCHNN_MNIST_DIR``.
+
+    ``otherwise`` says in the help what the script uses when neither is set.
+    """
+    parser.add_argument("--mnist-dir", default=os.environ.get("SKSCRATCHNN_MNIST_DIR"),
+                        help="directory of the MNIST IDX files "
+                             f"(default: $SKSCRATCHNN_MNIST_DIR, else {otherwise})")
+
+
 def read_idx(path):
     """Return the array stored in a gzip-compressed IDX file."""
     with gzip.open(path, "rb") as f:

@@ -14,20 +14,16 @@ each, and writes them to ``results/mnist_accuracy.md``.
 """
 
 import argparse
-import os
-import sys
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS_DIR, timed
+from mnist import add_mnist_dir_argument, load_mnist
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
-sys.path.insert(0, str(Path(__file__).parent))
-from mnist import load_mnist  # noqa: E402
-
-from skscratchnn import ScratchMLPClassifier  # noqa: E402
+from skscratchnn import ScratchMLPClassifier
 
 RECIPE = dict(
     hidden_layer_sizes=(512, 256),
@@ -54,19 +50,17 @@ SKLEARN_SETTINGS = dict(
 def fit_and_score(estimator, X, y, X_test, y_test):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        start = time.perf_counter()
-        estimator.fit(X, y)
-        seconds = time.perf_counter() - start
+        seconds, _ = timed(lambda: estimator.fit(X, y))
     accuracy = float(np.mean(estimator.predict(X_test) == y_test))
     return {"accuracy": accuracy, "seconds": seconds, "epochs": estimator.n_iter_}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist-dir", default=os.environ.get("SKSCRATCHNN_MNIST_DIR"))
+    add_mnist_dir_argument(parser, otherwise="OpenML")
     parser.add_argument("--budget", type=float, default=150.0,
                         help="seconds of fit time allowed to each contender")
-    parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--out-dir", default=str(RESULTS_DIR))
     args = parser.parse_args(argv)
 
     X, y, X_test, y_test = load_mnist(args.mnist_dir, dtype=np.float32)

@@ -9,24 +9,18 @@ is installed).
 import argparse
 import importlib.util
 import json
-import os
-import platform
-import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS_DIR, PeakMemory, machine_description, run_child, timed
+from contenders import gemm_epoch, gemm_predict, torch_fit
+from mnist import add_mnist_dir_argument, load_mnist
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
-from threadpoolctl import threadpool_info
 
-sys.path.insert(0, str(Path(__file__).parent))
-from contenders import gemm_epoch, gemm_predict, torch_fit  # noqa: E402
-from mnist import load_mnist  # noqa: E402
-
-from skscratchnn import ScratchMLPClassifier  # noqa: E402
+from skscratchnn import ScratchMLPClassifier
 
 HIDDEN = (256, 128)
 R_PARAMS = dict(
@@ -38,12 +32,6 @@ R_PARAMS = dict(
 def r_params(epochs, **extra):
     """Parameters of workload R: exactly ``epochs`` epochs, never stopping early."""
     return {**R_PARAMS, "max_iter": epochs, "n_iter_no_change": epochs + 1, **extra}
-
-
-def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
 
 
 def fit_estimator(Estimator, params, X, y):
@@ -93,11 +81,7 @@ def bench_reference(data, dtype, epochs, repeats, torch_argv):
 
 
 def torch_in_child(argv, dtype, epochs):
-    out = subprocess.run(
-        [sys.executable, __file__, *argv, "--torch-child", np.dtype(dtype).name],
-        check=True, capture_output=True, text=True,
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_child(__file__, [*argv, "--torch-child", np.dtype(dtype).name])
     return result["seconds"] / epochs, result["accuracy"], None
 
 
@@ -164,43 +148,21 @@ def load_data(args, dtype=np.float64):
 def memory_child(args):
     """Measure one fit of R (1 epoch) in this process; print JSON.
 
-    The peak is the kernel's high-water mark of resident memory (``VmHWM``),
-    reset to the current size right before the fit through
-    ``/proc/self/clear_refs``, so loading the data does not count. (``ru_maxrss``
-    would not do: it also survives ``exec`` from the parent process.)
+    Loading the data comes before the measurement, so it does not count.
     """
-    import tracemalloc
-
     X, y, _, _ = load_data(args, dtype=np.dtype(args.memory_child))
-
-    def resident():
-        with open("/proc/self/status") as f:
-            fields = dict(line.split(":", 1) for line in f)
-        return {k: int(fields[k].split()[0]) * 1024 for k in ("VmRSS", "VmHWM")}
-
-    # BLAS allocates its work buffers on the first product: a cost of the
-    # process, not of the fit, so pay it before taking the baseline.
-    np.ones((64, 64), X.dtype) @ np.ones((64, 64), X.dtype)
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    baseline = resident()["VmRSS"]
-    tracemalloc.start()
-    fit_estimator(ScratchMLPClassifier, r_params(1), X, y)
-    _, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    with PeakMemory() as peak:
+        fit_estimator(ScratchMLPClassifier, r_params(1), X, y)
     print(json.dumps({
         "X_nbytes": X.nbytes,
-        "traced_peak_bytes": traced_peak,
-        "rss_peak_above_baseline_bytes": resident()["VmHWM"] - baseline,
+        "traced_peak_bytes": peak.traced_peak_bytes,
+        "rss_peak_above_baseline_bytes": peak.rss_rise_bytes,
+        "peak_reset": peak.hwm_reset,
     }))
 
 
 def bench_memory(argv, dtype):
-    out = subprocess.run(
-        [sys.executable, __file__, *argv, "--memory-child", np.dtype(dtype).name],
-        check=True, capture_output=True, text=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, [*argv, "--memory-child", np.dtype(dtype).name])
 
 
 def markdown(report):
@@ -312,20 +274,10 @@ def plot(report, path):
     fig.savefig(path, dpi=100)
 
 
-def machine_description():
-    blas = [f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
-            for i in threadpool_info() if i["user_api"] == "blas"]
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()}, NumPy {np.__version__}, "
-            f"BLAS: {', '.join(blas)}")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist-dir", default=os.environ.get("SKSCRATCHNN_MNIST_DIR"),
-                        help="directory of the MNIST IDX files "
-                             "(default: $SKSCRATCHNN_MNIST_DIR, else OpenML)")
-    parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
+    add_mnist_dir_argument(parser, otherwise="OpenML")
+    parser.add_argument("--out-dir", default=str(RESULTS_DIR))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--dtypes", default="float32,float64")

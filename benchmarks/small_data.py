@@ -9,11 +9,11 @@ diabetes.
 """
 
 import argparse
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import RESULTS_DIR, timed
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import (
@@ -54,7 +54,7 @@ def contenders(is_classifier):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--out-dir", default=str(RESULTS_DIR))
     args = parser.parse_args(argv)
 
     lines = ["# Small datasets: 5-fold cross-validated scores", "",
@@ -65,12 +65,11 @@ def main(argv=None):
         cv = (StratifiedKFold if is_classifier else KFold)(5, shuffle=True, random_state=0)
         metric = "accuracy" if is_classifier else "r2"
         for label, model in contenders(is_classifier).items():
-            start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                scores = cross_val_score(make_pipeline(StandardScaler(), model), X, y,
-                                         cv=cv, scoring=metric)
-            seconds = time.perf_counter() - start
+                pipeline = make_pipeline(StandardScaler(), model)
+                seconds, scores = timed(lambda: cross_val_score(pipeline, X, y, cv=cv,
+                                                                scoring=metric))
             lines.append(f"| {name} | {metric} | {label} | {np.mean(scores):.4f} | "
                          f"{np.std(scores):.4f} | {seconds:.1f} |")
             print(lines[-1], flush=True)

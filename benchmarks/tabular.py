@@ -21,11 +21,11 @@ import time
 import warnings
 from dataclasses import dataclass
 from functools import partial
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import RESULTS_DIR, machine_description
 from pandas.api.types import is_numeric_dtype
 from sklearn.compose import (
     ColumnTransformer,
@@ -42,9 +42,6 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
-
-sys.path.insert(0, str(Path(__file__).parent))
-from run import machine_description  # noqa: E402
 
 BASELINE = "HistGradientBoosting"
 TEST_SIZE = 0.25
@@ -266,23 +263,12 @@ def write_report(out, report, datasets):
         (out / "tabular.md").write_text(markdown(report, datasets))
 
 
-def environment(threads):
-    versions = []
-    for package in ("scikit-learn", "pandas", "torch", "pytabkit"):
-        try:
-            versions.append(f"{package} {version(package)}")
-        except PackageNotFoundError:
-            pass
-    with threadpool_limits(threads):
-        return f"{machine_description()}, {', '.join(versions)}"
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=os.environ.get("SKSCRATCHNN_TABULAR_DIR"),
                         help="directory of suite.json and the csv.gz files "
                              "(default: $SKSCRATCHNN_TABULAR_DIR)")
-    parser.add_argument("--out-dir", default=str(Path(__file__).parent / "results"))
+    parser.add_argument("--out-dir", default=str(RESULTS_DIR))
     parser.add_argument("--contenders", default=",".join(CONTENDERS),
                         help=f"comma-separated, from: {', '.join(CONTENDERS)}")
     parser.add_argument("--datasets", default=None,
@@ -368,8 +354,10 @@ def main(argv=None):
         if date not in report["runs"]:
             break
         date = f"{stamp} #{n}"
+    with threadpool_limits(args.threads):  # so the BLAS threads shown are those used
+        machine = machine_description("scikit-learn", "pandas", "torch", "pytabkit")
     report["runs"][date] = {
-        "machine": environment(args.threads), "threads": args.threads,
+        "machine": machine, "threads": args.threads,
         "command": shlex.join(["python", "benchmarks/tabular.py", *_public(argv)]),
     }
 
