@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._activations import ACTIVATIONS
-from ._callbacks import CallbackSupportMixin, FitHooks, with_callbacks
+from ._callbacks import NO_HOOKS, CallbackSupportMixin, FitHooks, with_callbacks
 from ._early_stopping import NON_FINITE_WEIGHTS
 from ._input_checks import (
     check_dropout,
@@ -34,6 +34,7 @@ from ._solvers import (
     StochasticConfig,
     TrainingData,
     TrainingState,
+    epoch_limits,
     train_lbfgs,
     train_stochastic,
 )
@@ -62,7 +63,7 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "learning_rate": [StrOptions(set(LR_SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -85,6 +86,10 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "restore_best_params": ["boolean"],
         "schedule_adam": ["boolean"],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "scaling_layer": ["boolean"],
+        "parametrization": [StrOptions({"standard", "ntk"})],
+        "scale_rate_factor": [Interval(Real, 0, None, closed="neither")],
+        "bias_rate_factor": [Interval(Real, 0, None, closed="neither")],
     }
 
     # Fitted attributes of a subclass beyond the shared ones.
@@ -92,37 +97,42 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     # What batch_size='auto' means: min(_auto_batch_size, n_samples).
     _auto_batch_size = 200
 
+    @abstractmethod
     def __init__(
         self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
+        hidden_layer_sizes,
+        activation,
         *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        dropout=0.0,
-        early_stopping_metric="score",
-        restore_best_params=False,
-        schedule_adam=False,
-        weight_decay=0.0,
+        solver,
+        alpha,
+        batch_size,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+        shuffle,
+        random_state,
+        tol,
+        verbose,
+        warm_start,
+        momentum,
+        nesterovs_momentum,
+        early_stopping,
+        validation_fraction,
+        beta_1,
+        beta_2,
+        epsilon,
+        n_iter_no_change,
+        max_fun,
+        dropout,
+        early_stopping_metric,
+        restore_best_params,
+        schedule_adam,
+        weight_decay,
+        scaling_layer,
+        parametrization,
+        scale_rate_factor,
+        bias_rate_factor,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -152,12 +162,28 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         self.restore_best_params = restore_best_params
         self.schedule_adam = schedule_adam
         self.weight_decay = weight_decay
+        self.scaling_layer = scaling_layer
+        self.parametrization = parametrization
+        self.scale_rate_factor = scale_rate_factor
+        self.bias_rate_factor = bias_rate_factor
 
     # -- subclass hooks -------------------------------------------------------
 
+    def _training_input(self, X, *, reset):
+        """Validate ``X`` as passed to fit; return what the network trains on.
+
+        With ``reset`` it sets ``n_features_in_`` (and ``feature_names_in_``)
+        from ``X``; otherwise it checks ``X`` against them. The training twin
+        of :meth:`_prediction_input`.
+        """
+        return validate_named(
+            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset
+        )
+
     @abstractmethod
-    def _validate_data_and_targets(self, X, y, reset, incremental, classes=None):
-        """Validate ``X, y``; return ``X``, 2-D float targets, the output activation."""
+    def _encode_targets(self, y, X, *, reset, incremental, classes=None):
+        """Validate ``y`` for the rows of ``X``; return 2-D float targets of
+        ``X``'s dtype and the output activation."""
 
     @abstractmethod
     def _decode(self, output):
@@ -175,25 +201,6 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _training_targets(self, Y):
         """Return the targets training fits (label smoothing changes them)."""
         return Y
-
-    # The training-time parametrization (the tabular estimators change it).
-
-    def _training_params(self):
-        """Return the parameters that training reads.
-
-        ``max_steps`` (None here) bounds a stochastic fit's updates.
-        """
-        return {**self.get_params(deep=False), "max_steps": None}
-
-    def _training_layout(self, layer_units):
-        return ParamLayout(layer_units)
-
-    def _initial_theta(self, layout, rng, dtype):
-        return layout.init(rng, self.activation, dtype)
-
-    def _parameter_groups(self, layout, dtype):
-        """Return the rate factors and the number of weights (see make_optimizer)."""
-        return {"n_decayed": layout.n_coefs}
 
     # -- fitting ---------------------------------------------------------------
 
@@ -259,10 +266,10 @@ default=None
     def _fit(self, X, y, sample_weight, *, incremental, classes=None,
              validation_data=(None, None, None)):
         # Opened outside the rollback, so that a failed fit still tears down.
-        hooks = None
+        # Callbacks see X as passed; max_iter='auto' is known with the data.
+        hooks = NO_HOOKS
         if not incremental:
-            # max_iter='auto' (tabular estimators) is known once the data are.
-            max_epochs = self.max_iter if self.max_iter != "auto" else None
+            max_epochs = None if self.max_iter == "auto" else self.max_iter
             hooks = FitHooks.start(self, X, y, sample_weight, max_epochs)
         # Overflow surfaces as a non-finite loss or weights, which raise.
         with restored_on_error(self), np.errstate(over="ignore", invalid="ignore"):
@@ -274,17 +281,15 @@ default=None
             )
             rng = check_random_state(self.random_state)
             network, theta = self._build(data, out_activation, resume, rng)
-            if hooks is not None:
-                hooks.fitted_attributes = lambda theta, n_iter, loss: {
-                    **network_attributes(*network.for_prediction(theta)),
-                    "n_iter_": n_iter, "loss_": loss,
-                }
+            hooks.set_fitted_attributes(lambda theta, n_iter, loss: {
+                **network_attributes(*network.for_prediction(theta)),
+                "n_iter_": n_iter, "loss_": loss,
+            })
             optimizer, state = self._train(
                 network, theta, data, rng, resume, incremental, hooks
             )
             self._record(network, theta, optimizer, state)
-        if hooks is not None:
-            hooks.fit_ends()
+        hooks.fit_ends()
         return self
 
     def _validated_data(self, X, y, sample_weight, validation_data, resume,
@@ -292,8 +297,9 @@ default=None
         """Check the inputs of a fit; return them as TrainingData and the output."""
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        X, Y, out_activation = self._validate_data_and_targets(
-            X, y, reset=not resume, incremental=incremental, classes=classes
+        X = self._training_input(X, reset=not resume)
+        Y, out_activation = self._encode_targets(
+            y, X, reset=not resume, incremental=incremental, classes=classes
         )
         if sample_weight is not None:
             sample_weight = check_weights(sample_weight, X, X.dtype)
@@ -314,13 +320,18 @@ default=None
     def _build(self, data, out_activation, resume, rng):
         """Return the network to train and its starting parameters ``theta``."""
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        layout = self._training_layout([data.X.shape[1], *hidden, data.Y.shape[1]])
+        layout = ParamLayout(
+            [data.X.shape[1], *hidden, data.Y.shape[1]], input_scaling=self.scaling_layer
+        )
         network = Network(
             layout, self.activation, out_activation, self.alpha,
             check_dropout(self.dropout, len(hidden), self.solver),
         )
+        dtype = data.X.dtype
         if not resume:
-            return network, self._initial_theta(layout, rng, data.X.dtype)
+            if self.parametrization == "ntk":
+                return network, layout.init_ntk(rng, dtype)
+            return network, layout.init(rng, self.activation, dtype)
         theta = current_theta(self)
         if self._layout.layer_units != layout.layer_units:
             raise ValueError(
@@ -329,23 +340,31 @@ default=None
             )
         if layout.input_scaling:  # fitted networks hold their scales folded in
             theta = self._layout.with_input_scaling(theta)[1]
-        return network, theta.astype(data.X.dtype, copy=True)
+        return network, theta.astype(dtype, copy=True)
 
     def _train(self, network, theta, data, rng, resume, incremental, hooks):
         """Train ``theta`` in place; return the optimizer and the training record.
 
         L-BFGS has no optimizer to keep, and records only iterations and loss.
         """
-        params = self._training_params()
         if self.solver == "lbfgs":
-            n_iter, loss = train_lbfgs(theta, network, data, params, hooks)
+            n_iter, loss = train_lbfgs(
+                theta, network, data, max_iter=epoch_limits(self.max_iter)[0],
+                max_fun=self.max_fun, tol=self.tol, verbose=self.verbose, hooks=hooks,
+            )
             return None, TrainingState(n_iter=n_iter, loss=loss)
         previous = None
         if resume:
             previous = vars(self).get("_optimizer"), training_state(self)
+        layout = network.layout
         config = StochasticConfig.from_params(
-            params, self._parameter_groups(network.layout, data.X.dtype),
-            self._auto_batch_size,
+            self.get_params(deep=False),
+            auto_batch_size=self._auto_batch_size,
+            rate_factors=layout.rate_factors(
+                data.X.dtype, ntk=self.parametrization == "ntk",
+                bias_factor=self.bias_rate_factor, scale_factor=self.scale_rate_factor,
+            ),
+            n_decayed=layout.n_coefs,
         )
         return train_stochastic(
             theta, network, data, config, rng=rng, previous=previous,

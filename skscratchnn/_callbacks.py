@@ -39,17 +39,23 @@ class FitHooks:
         self._context = estimator._init_callback_context(max_subtasks=max_epochs)
         self._context.call_on_fit_task_begin(estimator=estimator, **self._data)
         self._epoch = None
-        # Set by the estimator once the network exists:
-        # fitted_attributes(theta, n_iter, loss) -> dict of fitted attributes.
-        self.fitted_attributes = None
+        self._fitted_attributes = None
 
     @classmethod
     def start(cls, estimator, X, y, sample_weight, max_epochs):
-        """Open the hooks of a fit, or return None if no callback is set."""
+        """Open the hooks of a fit, or return :class:`NoHooks` if no callback is set."""
         if not getattr(estimator, "_skl_callbacks", None):
-            return None
+            return NO_HOOKS
         metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
         return cls(estimator, X, y, metadata, max_epochs)
+
+    def set_fitted_attributes(self, fitted_attributes):
+        """Say how to describe the estimator mid-fit, once the network exists.
+
+        ``fitted_attributes(theta, n_iter, loss)`` returns the fitted
+        attributes of an estimator that predicts with ``theta``.
+        """
+        self._fitted_attributes = fitted_attributes
 
     def epoch_begins(self):
         """Open the task of the next epoch."""
@@ -64,7 +70,7 @@ class FitHooks:
         """
         return self._epoch.call_on_fit_task_end(
             estimator=self._estimator,
-            reconstruction_attributes=lambda: self.fitted_attributes(
+            reconstruction_attributes=lambda: self._fitted_attributes(
                 theta.copy(), n_iter, loss
             ),
             **self._data,
@@ -75,3 +81,22 @@ class FitHooks:
         self._context.call_on_fit_task_end(
             estimator=self._estimator, reconstruction_attributes={}, **self._data
         )
+
+
+class NoHooks:
+    """The hooks of a fit without callbacks: each does nothing."""
+
+    def set_fitted_attributes(self, fitted_attributes):
+        pass
+
+    def epoch_begins(self):
+        pass
+
+    def epoch_ends(self, theta, n_iter, loss):
+        return False
+
+    def fit_ends(self):
+        pass
+
+
+NO_HOOKS = NoHooks()

@@ -1,6 +1,5 @@
 """The multi-layer perceptron classifier."""
 
-import inspect
 from numbers import Real
 
 import numpy as np
@@ -19,8 +18,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseScratchMLP
 from ._docstrings import fill_shared_docs
-from ._input_checks import validate_named
-from ._signatures import base_signature_with, check_init_keywords
+from ._input_checks import check_targets
 
 
 @fill_shared_docs
@@ -94,35 +92,85 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
     }
 
     def __init__(
-        self, hidden_layer_sizes=(100,), activation="relu", *, class_weight=None,
-        label_smoothing=0.0, **kwargs,
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        early_stopping_metric="score",
+        restore_best_params=False,
+        schedule_adam=False,
+        weight_decay=0.0,
+        scaling_layer=False,
+        parametrization="standard",
+        scale_rate_factor=1.0,
+        bias_rate_factor=1.0,
+        class_weight=None,
+        label_smoothing=0.0,
     ):
-        check_init_keywords(type(self), kwargs)
-        super().__init__(hidden_layer_sizes, activation, **kwargs)
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            dropout=dropout,
+            early_stopping_metric=early_stopping_metric,
+            restore_best_params=restore_best_params,
+            schedule_adam=schedule_adam,
+            weight_decay=weight_decay,
+            scaling_layer=scaling_layer,
+            parametrization=parametrization,
+            scale_rate_factor=scale_rate_factor,
+            bias_rate_factor=bias_rate_factor,
+        )
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
-
-    __init__.__signature__ = base_signature_with(
-        BaseScratchMLP,
-        trailing=[
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
-            for name, default in [("class_weight", None), ("label_smoothing", 0.0)]
-        ],
-    )
 
     _validation_metric = staticmethod(accuracy_score)
     _subclass_fitted_attributes = ("classes_", "_label_binarizer")
 
-    def _validate_data_and_targets(self, X, y, reset, incremental, classes=None):
-        X, y = validate_named(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
+    def _encode_targets(self, y, X, *, reset, incremental, classes=None):
+        y = check_targets(self, y, X, numeric=False)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
 
@@ -137,7 +185,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         self.classes_ = self._label_binarizer.classes_
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         multiclass = self._label_binarizer.y_type_ == "multiclass"
-        return X, Y, "softmax" if multiclass else "logistic"
+        return Y, "softmax" if multiclass else "logistic"
 
     def _training_targets(self, Y):
         # Each row's target mass moves label_smoothing / n_classes onto every

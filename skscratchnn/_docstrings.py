@@ -5,6 +5,9 @@
 in a class docstring; tests check every estimator renders them in full.
 """
 
+import ast
+import inspect
+
 SHARED_PARAMETERS = """\
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
@@ -39,8 +42,9 @@ SHARED_PARAMETERS = """\
         the number of samples seen; 'adaptive' divides the rate by 5 each time
         ``n_iter_no_change`` epochs fail to improve by ``tol`` (and stops below
         1e-6); 'cosine' anneals it from ``learning_rate_init`` to 0 over
-        ``max_iter`` epochs, ``learning_rate_init * (1 + cos(pi * e / max_iter))
-        / 2`` after ``e`` epochs. These change the rate between epochs;
+        the ``E`` epochs the fit runs at most (``max_iter``, or fewer under
+        'auto'), ``learning_rate_init * (1 + cos(pi * e / E)) / 2`` after
+        ``e`` epochs. These change the rate between epochs;
         'coslog4' (RealMLP's) changes it at every step, to
         ``learning_rate_init * (1 - cos(2 pi log2(1 + 15 f))) / 2`` where ``f``
         is the fraction of the ``max_iter`` epochs' steps done: four cycles
@@ -57,9 +61,11 @@ SHARED_PARAMETERS = """\
     power_t : float, default=0.5
         The exponent of 'invscaling'.
 
-    max_iter : int, default=200
+    max_iter : int or 'auto', default=200
         Maximum number of epochs for the stochastic solvers, of iterations for
-        'lbfgs'.
+        'lbfgs'. 'auto' (RealMLP's budget) is 256, or fewer for the stochastic
+        solvers on large data: as many epochs as take about 8,192 steps, so
+        that the time of a fit stops growing with the number of rows.
 
     shuffle : bool, default=True
         Whether to shuffle samples in each epoch ('sgd' and 'adam').
@@ -158,7 +164,28 @@ SHARED_PARAMETERS = """\
         (not the biases) are multiplied by ``1 - rate * weight_decay``, with
         ``rate`` the scheduled learning rate, apart from the gradient and from
         Adam's moment estimates. Unlike ``alpha``, it does not scale with the
-        number of samples. 0 keeps scikit-learn's behaviour."""
+        number of samples. 0 keeps scikit-learn's behaviour.
+
+    scaling_layer : bool, default=False
+        Whether the first layer multiplies each input column by a learned
+        factor (initialised at 1, trained at ``scale_rate_factor`` times the
+        learning rate), which lets training weigh the columns quickly (part of
+        RealMLP's recipe). After training the factors are folded into
+        ``coefs_[0]``, so the fitted network is a plain MLP.
+
+    parametrization : {'standard', 'ntk'}, default='standard'
+        'ntk' trains each layer as ``x W / sqrt(fan_in) + b`` with standard
+        normal ``W`` and ``b`` at the start and a zero output layer: in the
+        weights stored (``coefs_``) this is a learning rate divided by
+        ``sqrt(fan_in)`` for each layer's weights and multiplied by
+        ``bias_rate_factor`` for the biases. 'standard' is scikit-learn's
+        Glorot start with one learning rate for all.
+
+    scale_rate_factor : float, default=1.0
+        Learning-rate factor of the scaling layer (``scaling_layer=True``).
+
+    bias_rate_factor : float, default=1.0
+        Learning-rate factor of the biases."""
 
 SHARED_ATTRIBUTES = """\
     loss_ : float
@@ -241,27 +268,7 @@ None, default='from_dtype'
         Each numeric column also enters as its piecewise-linear encoding over
         ``n_bins`` quantile bins (Gorishniy et al., 2022), which lets the
         network bend its response at the bin edges as a tree splits; None
-        gives the network the scaled values alone, as RealMLP-TD-S does.
-
-    scaling_layer : bool, default=True
-        Whether the first layer multiplies each input column by a learned
-        factor (initialised at 1, trained at ``scale_rate_factor`` times the
-        learning rate), which lets training weigh the columns quickly. After
-        training the factors are folded into ``coefs_[0]``.
-
-    parametrization : {'ntk', 'standard'}, default='ntk'
-        'ntk' trains each layer as ``x W / sqrt(fan_in) + b`` with standard
-        normal ``W`` and ``b`` at the start and a zero output layer: in the
-        weights stored (``coefs_``) this is a learning rate divided by
-        ``sqrt(fan_in)`` for each layer's weights and multiplied by
-        ``bias_rate_factor`` for the biases. 'standard' is scikit-learn's
-        Glorot start with one learning rate for all.
-
-    scale_rate_factor : float, default=6.0
-        Learning-rate factor of the scaling layer.
-
-    bias_rate_factor : float, default=0.1
-        Learning-rate factor of the biases with ``parametrization='ntk'``."""
+        gives the network the scaled values alone, as RealMLP-TD-S does."""
 
 TABULAR_NOTES = """\
     Notes
@@ -305,15 +312,40 @@ def shared_parameters(defaults=None):
     return "\n\n".join(entries)
 
 
+def _documented_default(entry):
+    """Return the default an entry's header gives, or None if it is no literal."""
+    header = entry.split("\n        ", 1)[0]
+    try:
+        return ast.literal_eval(header.split("default=", 1)[1])
+    except (IndexError, ValueError, SyntaxError):
+        return None
+
+
+_SHARED_DEFAULTS = {
+    entry.split(" : ")[0].strip(): _documented_default(entry)
+    for entry in SHARED_PARAMETERS.split("\n\n")
+}
+
+
+def own_defaults(cls):
+    """Return the defaults of ``cls.__init__`` that differ from the shared docs'."""
+    signature = inspect.signature(cls.__init__)
+    return {
+        name: parameter.default
+        for name, parameter in signature.parameters.items()
+        if name in _SHARED_DEFAULTS and parameter.default != _SHARED_DEFAULTS[name]
+    }
+
+
 def fill_shared_docs(cls):
     """Insert the shared parameter and attribute docs into ``cls.__doc__``.
 
-    A class attribute ``_defaults`` (a dict) gives the defaults that differ
-    from the shared ones.
+    The defaults shown are those of ``cls.__init__``, the one place they are
+    written.
     """
     doc = cls.__doc__.replace("{tabular_parameters}", TABULAR_PARAMETERS)
     doc = doc.replace("{tabular_notes}", TABULAR_NOTES)
     cls.__doc__ = doc.replace(
-        "{shared_parameters}", shared_parameters(getattr(cls, "_defaults", None))
+        "{shared_parameters}", shared_parameters(own_defaults(cls))
     ).replace("{shared_attributes}", SHARED_ATTRIBUTES)
     return cls

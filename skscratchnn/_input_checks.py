@@ -12,7 +12,13 @@ import re
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _check_y,
+    check_array,
+    check_consistent_length,
+    validate_data,
+)
 
 from ._early_stopping import check_validation_size
 from ._solvers import STOCHASTIC_SOLVERS
@@ -51,6 +57,25 @@ def validate_named(estimator, X, y="no_validation", **check_params):
         if culprit is None:
             raise ValueError(f"X and y do not match: {message}") from error
         raise ValueError(f"{culprit} is invalid: {message}") from error
+
+
+def check_targets(estimator, y, X, *, numeric):
+    """Validate ``y`` for the rows of ``X`` as ``validate_data`` would, naming ``y``.
+
+    ``X`` is already validated (the network's input): checking ``y`` apart
+    lets an estimator transform ``X`` first.
+    """
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y "
+            "is None."
+        )
+    y = _check_y(y, multi_output=True, y_numeric=numeric, estimator=estimator)
+    try:
+        check_consistent_length(X, y)
+    except ValueError as error:
+        raise ValueError(f"X and y do not match: {error}") from error
+    return y
 
 
 def check_weights(sample_weight, X, dtype, name="sample_weight"):
@@ -140,8 +165,9 @@ def check_validation_data(estimator, validation_data, dtype, n_outputs):
             f"{STOCHASTIC_SOLVERS} only, not by solver={estimator.solver!r}."
         )
     try:
-        X_val, Y_val, _ = estimator._validate_data_and_targets(
-            X_val, y_val, reset=False, incremental=True
+        X_val = estimator._training_input(X_val, reset=False)
+        Y_val, _ = estimator._encode_targets(
+            y_val, X_val, reset=False, incremental=True
         )
     except ValueError as error:
         raise ValueError(f"Invalid X_val, y_val: {error}") from error

@@ -10,6 +10,7 @@ and decoupled weight decay. The rate and its schedule live in
 """
 
 import copy
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -259,52 +260,88 @@ class AdamOptimizer(_Optimizer):
             theta[block] += scratch
 
 
-def make_optimizer(params, n_params, dtype, *, n_epochs=None, n_steps=None,
-                   groups=None):
-    """Build the optimizer that the estimator parameters ``params`` ask for.
+@dataclass(frozen=True)
+class OptimizerOptions:
+    """What builds a fit's optimizer, read once from the estimator's parameters.
 
     Parameters
     ----------
-    params : dict
-        The estimator's ``get_params()``; ``solver`` is 'sgd' or 'adam'.
-    n_params : int
-    dtype : numpy dtype
-    n_epochs : int, default=None
-        Epochs the fit will run at most, the length of an epoch schedule;
-        None reads ``max_iter``.
-    n_steps : int, default=None
-        Steps the fit will take at most, the length of a step schedule.
-    groups : dict, default=None
-        ``rate_factors`` and ``n_decayed`` (the number of weights, which
-        lead ``theta``) of the parameter groups.
-
-    Returns
-    -------
-    optimizer : SGDOptimizer or AdamOptimizer
+    solver : {'sgd', 'adam'}
+    learning_rate_init : float
+    schedule : str
+        The schedule that applies: scikit-learn's Adam ignores 'invscaling'
+        and 'adaptive' unless ``schedule_adam`` (see :meth:`from_params`).
+    power_t, momentum, nesterov, beta_1, beta_2, epsilon, weight_decay : float
+        As the estimator's parameters of the same names.
+    rate_factors : ndarray of shape (n_params,) or None
+        A learning-rate factor per parameter (parameter groups); None means 1.
+    n_decayed : int
+        The number of weights, which lead ``theta`` and take weight decay.
     """
-    schedule = params["learning_rate"]
-    # scikit-learn's Adam ignores its epoch schedules; applying them is an
-    # option (schedule_adam), while the schedules it lacks always apply.
-    if params["solver"] == "adam" and schedule in ("invscaling", "adaptive"):
-        schedule = schedule if params["schedule_adam"] else "constant"
-    learning_rate = LearningRate(
-        params["learning_rate_init"], schedule, params["power_t"],
-        n_epochs=params["max_iter"] if n_epochs is None else n_epochs,
-        n_steps=n_steps,
-    )
-    groups = {
-        "rate_factors": None, "n_decayed": 0, **(groups or {}),
-        "weight_decay": params.get("weight_decay", 0.0),
-    }
-    if params["solver"] == "sgd":
-        return SGDOptimizer(
-            n_params, dtype, learning_rate, params["momentum"],
-            params["nesterovs_momentum"], **groups,
+
+    solver: str
+    learning_rate_init: float
+    schedule: str
+    power_t: float
+    momentum: float
+    nesterov: bool
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    weight_decay: float = 0.0
+    rate_factors: np.ndarray = None
+    n_decayed: int = 0
+
+    @classmethod
+    def from_params(cls, params, *, rate_factors=None, n_decayed=0):
+        """Read the options from an estimator's ``get_params()``."""
+        schedule = params["learning_rate"]
+        # scikit-learn's Adam ignores its epoch schedules; applying them is an
+        # option (schedule_adam), while the schedules it lacks always apply.
+        if params["solver"] == "adam" and schedule in ("invscaling", "adaptive"):
+            schedule = schedule if params["schedule_adam"] else "constant"
+        return cls(
+            solver=params["solver"],
+            learning_rate_init=params["learning_rate_init"],
+            schedule=schedule,
+            power_t=params["power_t"],
+            momentum=params["momentum"],
+            nesterov=params["nesterovs_momentum"],
+            beta_1=params["beta_1"],
+            beta_2=params["beta_2"],
+            epsilon=params["epsilon"],
+            weight_decay=params["weight_decay"],
+            rate_factors=rate_factors,
+            n_decayed=n_decayed,
         )
-    return AdamOptimizer(
-        n_params, dtype, learning_rate, params["beta_1"], params["beta_2"],
-        params["epsilon"], **groups,
-    )
+
+    def build(self, n_params, dtype, *, n_epochs, n_steps):
+        """Return a fresh optimizer for a fit of ``n_epochs`` and ``n_steps``.
+
+        Parameters
+        ----------
+        n_params : int
+        dtype : numpy dtype
+        n_epochs : int
+            Epochs the fit will run at most, the length of an epoch schedule.
+        n_steps : int
+            Steps the fit will take at most, the length of a step schedule.
+
+        Returns
+        -------
+        optimizer : SGDOptimizer or AdamOptimizer
+        """
+        learning_rate = LearningRate(
+            self.learning_rate_init, self.schedule, self.power_t,
+            n_epochs=n_epochs, n_steps=n_steps,
+        )
+        groups = dict(rate_factors=self.rate_factors, weight_decay=self.weight_decay,
+                      n_decayed=self.n_decayed)
+        if self.solver == "sgd":
+            return SGDOptimizer(n_params, dtype, learning_rate, self.momentum,
+                                self.nesterov, **groups)
+        return AdamOptimizer(n_params, dtype, learning_rate, self.beta_1, self.beta_2,
+                             self.epsilon, **groups)
 
 
 def continue_optimizer(previous, optimizer, incremental):

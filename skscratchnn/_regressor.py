@@ -1,7 +1,5 @@
 """The multi-layer perceptron regressor."""
 
-import inspect
-
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
@@ -11,8 +9,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseScratchMLP
 from ._docstrings import fill_shared_docs
-from ._input_checks import validate_named
-from ._signatures import base_signature_with, check_init_keywords
+from ._input_checks import check_targets
 
 _OUTPUT_ACTIVATIONS = {"squared_error": "identity", "poisson": "exp"}
 
@@ -68,32 +65,82 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
     }
 
     def __init__(
-        self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", **kwargs
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        early_stopping_metric="score",
+        restore_best_params=False,
+        schedule_adam=False,
+        weight_decay=0.0,
+        scaling_layer=False,
+        parametrization="standard",
+        scale_rate_factor=1.0,
+        bias_rate_factor=1.0,
     ):
-        check_init_keywords(type(self), kwargs)
-        super().__init__(hidden_layer_sizes, activation, **kwargs)
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            dropout=dropout,
+            early_stopping_metric=early_stopping_metric,
+            restore_best_params=restore_best_params,
+            schedule_adam=schedule_adam,
+            weight_decay=weight_decay,
+            scaling_layer=scaling_layer,
+            parametrization=parametrization,
+            scale_rate_factor=scale_rate_factor,
+            bias_rate_factor=bias_rate_factor,
+        )
         self.loss = loss
-
-    __init__.__signature__ = base_signature_with(
-        BaseScratchMLP,
-        leading=[inspect.Parameter(
-            "loss", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="squared_error"
-        )],
-    )
 
     _validation_metric = staticmethod(r2_score)
 
-    def _validate_data_and_targets(self, X, y, reset, incremental, classes=None):
-        X, y = validate_named(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            multi_output=True,
-            y_numeric=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
+    def _encode_targets(self, y, X, *, reset, incremental, classes=None):
+        y = check_targets(self, y, X, numeric=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.dtype.kind not in "biuf":
@@ -104,7 +151,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
                 "loss='poisson'."
             )
         Y = y.reshape(len(y), -1).astype(X.dtype)
-        return X, Y, _OUTPUT_ACTIVATIONS[self.loss]
+        return Y, _OUTPUT_ACTIVATIONS[self.loss]
 
     def _decode(self, output):
         return output.ravel() if output.shape[1] == 1 else output

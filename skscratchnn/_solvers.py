@@ -15,36 +15,52 @@ import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from ._callbacks import NO_HOOKS
 from ._dropout import DropoutKeys
 from ._early_stopping import EarlyStoppingMonitor, holdout_split
 from ._network import Workspace, loss_and_grad
-from ._optimizers import continue_optimizer, make_optimizer
+from ._optimizers import OptimizerOptions, continue_optimizer
 from ._progress import EpochProgress
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 SOLVERS = (*STOCHASTIC_SOLVERS, "lbfgs")
 
 
+def _recorded_as(attribute, default=None, *, none_value=None, factory=None):
+    """A TrainingState field, kept as the fitted ``attribute`` (see ``_state``).
+
+    ``none_value`` stands for the attribute's None (None: never None).
+    """
+    metadata = {"attribute": attribute, "none_value": none_value}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass
 class TrainingState:
     """The record of stochastic training that the next call goes on from.
 
-    Each field mirrors a fitted attribute (see ``_state``): ``n_samples_seen``
-    is ``t_``, ``n_steps`` counts the updates (it salts the dropout masks).
-    The validation lists are None until training sees validation data.
+    Each field is kept as the fitted attribute its metadata names: this is the
+    one list of them. ``n_steps`` counts the updates (it salts the dropout
+    masks). The validation lists are None until training sees validation data.
     """
 
-    n_iter: int = 0
-    n_samples_seen: int = 0
-    n_steps: int = 0
-    loss: float = None
-    loss_curve: list = field(default_factory=list)
-    best_loss: float = np.inf
-    validation_scores: list = None
-    validation_losses: list = None
-    best_validation_score: float = -np.inf
-    best_validation_loss: float = np.inf
-    no_improvement_count: int = 0
+    n_iter: int = _recorded_as("n_iter_", 0)
+    n_samples_seen: int = _recorded_as("t_", 0)
+    n_steps: int = _recorded_as("_n_steps", 0)
+    loss: float = _recorded_as("loss_")
+    loss_curve: list = _recorded_as("loss_curve_", factory=list)
+    best_loss: float = _recorded_as("best_loss_", np.inf, none_value=np.inf)
+    validation_scores: list = _recorded_as("validation_scores_")
+    validation_losses: list = _recorded_as("validation_loss_curve_")
+    best_validation_score: float = _recorded_as(
+        "best_validation_score_", -np.inf, none_value=-np.inf
+    )
+    best_validation_loss: float = _recorded_as(
+        "best_validation_loss_", np.inf, none_value=np.inf
+    )
+    no_improvement_count: int = _recorded_as("_no_improvement_count", 0)
 
 
 @dataclass(frozen=True)
@@ -63,21 +79,32 @@ class TrainingData:
     stratify: np.ndarray = None
 
 
+# What max_iter='auto' means: RealMLP's 256 epochs, but no more than about
+# this many steps, which large tables reach in fewer epochs (the time of a fit
+# then stops growing with the number of rows).
+AUTO_MAX_EPOCHS, AUTO_STEP_BUDGET = 256, 8192
+
+
+def epoch_limits(max_iter):
+    """Return the most epochs and the most steps (or None) that ``max_iter`` allows."""
+    if max_iter == "auto":
+        return AUTO_MAX_EPOCHS, AUTO_STEP_BUDGET
+    return max_iter, None
+
+
 @dataclass(frozen=True)
 class StochasticConfig:
     """The settings of a stochastic fit, read once from the estimator's parameters.
 
-    ``params`` keeps all of them for the optimizer factory; ``groups`` holds
-    the parameter groups' rate factors and the number of weights (see
-    :func:`make_optimizer`). ``max_steps``, when not None, bounds the updates:
-    a fit whose epochs hold many steps runs fewer than ``max_iter`` epochs.
+    The counts that depend on the data (batch size, epochs, steps) are
+    resolved once, by :meth:`schedule`, when the training rows are known.
     """
 
-    params: dict
-    groups: dict
-    auto_batch_size: int
+    optimizer: OptimizerOptions
     batch_size: object
+    auto_batch_size: int
     max_iter: int
+    max_steps: int
     shuffle: bool
     tol: float
     n_iter_no_change: float
@@ -86,16 +113,23 @@ class StochasticConfig:
     metric: str
     restore_best: bool
     verbose: int
-    max_steps: int = None
 
     @classmethod
-    def from_params(cls, params, groups=None, auto_batch_size=200):
+    def from_params(cls, params, *, auto_batch_size, rate_factors=None, n_decayed=0):
+        """Read the settings from an estimator's ``get_params()``.
+
+        ``batch_size='auto'`` is ``min(auto_batch_size, n_rows)``;
+        ``rate_factors`` and ``n_decayed`` go to :class:`OptimizerOptions`.
+        """
+        max_iter, max_steps = epoch_limits(params["max_iter"])
         return cls(
-            params=params,
-            groups=groups,
-            auto_batch_size=auto_batch_size,
+            optimizer=OptimizerOptions.from_params(
+                params, rate_factors=rate_factors, n_decayed=n_decayed
+            ),
             batch_size=params["batch_size"],
-            max_iter=params["max_iter"],
+            auto_batch_size=auto_batch_size,
+            max_iter=max_iter,
+            max_steps=max_steps,
             shuffle=params["shuffle"],
             tol=params["tol"],
             n_iter_no_change=params["n_iter_no_change"],
@@ -104,17 +138,23 @@ class StochasticConfig:
             metric=params["early_stopping_metric"],
             restore_best=params["restore_best_params"],
             verbose=params["verbose"],
-            max_steps=params["max_steps"],
         )
 
-    def n_epochs(self, steps_per_epoch):
-        """Return how many epochs to run, given the updates in each."""
-        if self.max_steps is None:
-            return self.max_iter
-        return min(self.max_iter, -(-self.max_steps // steps_per_epoch))
+    def schedule(self, n_rows):
+        """Return the batch size, the epochs to run and the steps of each.
+
+        ``max_steps``, when not None, bounds the updates: a fit whose epochs
+        hold many steps runs fewer than ``max_iter`` epochs.
+        """
+        batch_size = resolve_batch_size(self.batch_size, n_rows, self.auto_batch_size)
+        steps_per_epoch = -(-n_rows // batch_size)
+        n_epochs = self.max_iter
+        if self.max_steps is not None:
+            n_epochs = min(n_epochs, -(-self.max_steps // steps_per_epoch))
+        return batch_size, n_epochs, steps_per_epoch
 
 
-def resolve_batch_size(batch_size, n_samples, auto=200):
+def resolve_batch_size(batch_size, n_samples, auto):
     """Return the minibatch size: 'auto' is ``min(auto, n)``; larger ones clip."""
     if batch_size == "auto":
         return min(auto, n_samples)
@@ -152,7 +192,7 @@ class _BatchGatherer:
 
 
 def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
-                     hooks=None, incremental=False):
+                     hooks=NO_HOOKS, incremental=False):
     """Prepare a stochastic fit, run it on ``theta`` in place, return its state.
 
     Parameters
@@ -168,7 +208,7 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
     scorer : callable
         ``scorer(network, X_val, Y_val, sw_val) -> validation`` with
         ``validation(theta) -> (score, loss)``.
-    hooks : FitHooks, default=None
+    hooks : FitHooks or NoHooks, default=NO_HOOKS
     incremental : bool, default=False
         One epoch, as ``partial_fit``: no best-epoch restore.
 
@@ -188,13 +228,10 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
         )
         validation = X[val_rows], Y[val_rows], None if sw is None else sw[val_rows]
     n_rows = X.shape[0] if rows is None else len(rows)
-    batch_size = resolve_batch_size(config.batch_size, n_rows, config.auto_batch_size)
-    steps_per_epoch = -(-n_rows // batch_size)
-    max_iter = config.n_epochs(steps_per_epoch)
+    batch_size, max_iter, steps_per_epoch = config.schedule(n_rows)
     old_optimizer, state = previous or (None, TrainingState())
-    optimizer = make_optimizer(
-        config.params, theta.size, X.dtype, groups=config.groups,
-        n_epochs=max_iter, n_steps=max_iter * steps_per_epoch,
+    optimizer = config.optimizer.build(
+        theta.size, X.dtype, n_epochs=max_iter, n_steps=max_iter * steps_per_epoch
     )
     optimizer = continue_optimizer(old_optimizer, optimizer, incremental)
     monitor = EarlyStoppingMonitor(
@@ -239,13 +276,13 @@ class StochasticTrainer:
     rng : numpy.random.RandomState
         Shuffles the rows each epoch.
     progress : EpochProgress
-    hooks : FitHooks or None
+    hooks : FitHooks or NoHooks, default=NO_HOOKS
         ``epoch_begins()`` and ``epoch_ends(theta, n_iter, loss)`` around
         each epoch; the latter returning True stops training.
     """
 
     def __init__(self, objective, optimizer, monitor, batch_size, rng, progress,
-                 hooks=None):
+                 hooks=NO_HOOKS):
         self.objective = objective
         self.optimizer = optimizer
         self.monitor = monitor
@@ -270,8 +307,7 @@ class StochasticTrainer:
                 if shuffle:
                     # Shuffle row indices, not the data, to save memory.
                     self.rng.shuffle(order)
-                if self.hooks is not None:
-                    self.hooks.epoch_begins()
+                self.hooks.epoch_begins()
                 loss = self.run_epoch(theta, X, Y, sw, order, gather)
                 state.n_samples_seen += len(order)
                 if self.monitor.epoch_ends(theta, loss):
@@ -280,9 +316,7 @@ class StochasticTrainer:
                 if state.validation_scores is not None and self.monitor.validation:
                     score = state.validation_scores[-1]
                 self.progress.update(state.n_iter, loss, score)
-                if self.hooks is not None and self.hooks.epoch_ends(
-                    theta, state.n_iter, loss
-                ):
+                if self.hooks.epoch_ends(theta, state.n_iter, loss):
                     break
                 self.optimizer.epoch_ends(state.n_samples_seen)
                 if self.monitor.plateau:
@@ -342,25 +376,26 @@ class StochasticTrainer:
         return loss
 
 
-def train_lbfgs(theta, network, data, params, hooks=None):
+def train_lbfgs(theta, network, data, *, max_iter, max_fun, tol, verbose,
+                hooks=NO_HOOKS):
     """Fit ``theta`` in place to all of ``data`` with L-BFGS; return n_iter, loss.
 
-    ``params`` are the estimator's parameters (``max_iter``, ``max_fun``,
-    ``tol``, ``verbose``).
+    The keywords are the estimator's parameters of the same names, with
+    ``max_iter`` resolved (see :func:`epoch_limits`).
     """
     work = Workspace(network, data.X.shape[0], data.X.dtype)
     return run_lbfgs(
         lambda th: loss_and_grad(th, data.X, data.Y, data.sw, network, work),
         theta,
-        max_iter=params["max_iter"],
-        max_fun=params["max_fun"],
-        tol=params["tol"],
-        progress=EpochProgress(params["max_iter"], params["verbose"]),
+        max_iter=max_iter,
+        max_fun=max_fun,
+        tol=tol,
+        progress=EpochProgress(max_iter, verbose),
         hooks=hooks,
     )
 
 
-def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, progress, hooks=None):
+def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, progress, hooks=NO_HOOKS):
     """Minimize ``objective`` over ``theta`` with L-BFGS-B; update ``theta`` in place.
 
     Parameters
@@ -374,7 +409,7 @@ def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, progress, hooks=None)
         Passed as ``gtol``.
     progress : EpochProgress
         Told of each iteration.
-    hooks : FitHooks, default=None
+    hooks : FitHooks or NoHooks, default=NO_HOOKS
         As in :class:`StochasticTrainer`, with one L-BFGS iteration for an
         epoch; called once the iteration is done.
 
@@ -395,12 +430,11 @@ def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, progress, hooks=None)
         nonlocal n_iter, stopped
         n_iter += 1
         progress.note(f"L-BFGS iteration, loss = {intermediate_result.fun:.8f}")
-        if hooks is not None:
-            hooks.epoch_begins()
-            x = intermediate_result.x.astype(theta.dtype)
-            if hooks.epoch_ends(x, n_iter, float(intermediate_result.fun)):
-                stopped = True
-                raise StopIteration
+        hooks.epoch_begins()
+        x = intermediate_result.x.astype(theta.dtype)
+        if hooks.epoch_ends(x, n_iter, float(intermediate_result.fun)):
+            stopped = True
+            raise StopIteration
 
     result = scipy.optimize.minimize(
         fun,
@@ -408,7 +442,7 @@ def run_lbfgs(objective, theta, *, max_iter, max_fun, tol, progress, hooks=None)
         method="L-BFGS-B",
         jac=True,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
-        callback=end_iteration if progress.verbose or hooks is not None else None,
+        callback=end_iteration,
     )
     if result.status != 0 and not stopped:
         warnings.warn(

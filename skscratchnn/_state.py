@@ -9,6 +9,7 @@ elements; :func:`current_theta` brings whatever the lists hold back into
 """
 
 from contextlib import contextmanager
+from dataclasses import fields
 
 import numpy as np
 
@@ -16,35 +17,26 @@ from ._network import Network
 from ._params import ParamLayout
 from ._solvers import TrainingState
 
+# TrainingState field -> (fitted attribute, the value that stands for the
+# attribute's None, or None if it is never None).
+_RECORD = {
+    f.name: (f.metadata["attribute"], f.metadata["none_value"])
+    for f in fields(TrainingState)
+}
 # Public fitted attributes written by fit and partial_fit (the input checks
 # add n_features_in_ and feature_names_in_, the classifier classes_).
 NETWORK_ATTRIBUTES = ("coefs_", "intercepts_", "n_layers_", "n_outputs_",
                       "out_activation_")
-TRAINING_ATTRIBUTES = (
-    "n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
-    "validation_loss_curve_", "best_validation_score_", "best_validation_loss_",
+TRAINING_ATTRIBUTES = tuple(
+    attribute for attribute, _ in _RECORD.values() if not attribute.startswith("_")
 )
 FITTED_ATTRIBUTES = NETWORK_ATTRIBUTES + TRAINING_ATTRIBUTES
 INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 # The flat weights and their views, the fitted network, the solver's state.
-_PRIVATE_ATTRIBUTES = ("_theta", "_layout", "_views", "_network", "_optimizer",
-                       "_no_improvement_count", "_n_steps")
-
-# TrainingState field -> fitted attribute, and the value that stands for the
-# attribute's None (None: the attribute is never None).
-_RECORD = {
-    "n_iter": ("n_iter_", None),
-    "n_samples_seen": ("t_", None),
-    "n_steps": ("_n_steps", None),
-    "loss": ("loss_", None),
-    "loss_curve": ("loss_curve_", None),
-    "best_loss": ("best_loss_", np.inf),
-    "validation_scores": ("validation_scores_", None),
-    "validation_losses": ("validation_loss_curve_", None),
-    "best_validation_score": ("best_validation_score_", -np.inf),
-    "best_validation_loss": ("best_validation_loss_", np.inf),
-    "no_improvement_count": ("_no_improvement_count", None),
-}
+_PRIVATE_ATTRIBUTES = (
+    "_theta", "_layout", "_views", "_network", "_optimizer",
+    *(attribute for attribute, _ in _RECORD.values() if attribute.startswith("_")),
+)
 
 
 @contextmanager

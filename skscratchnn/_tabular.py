@@ -7,94 +7,26 @@ parametrization (a learning-rate factor per parameter group). Every piece is
 an ordinary parameter, so each can be switched off or tuned.
 """
 
-import inspect
-from numbers import Integral, Real
-
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._classifier import ScratchMLPClassifier
 from ._docstrings import fill_shared_docs
 from ._regressor import ScratchMLPRegressor
-from ._state import restored_on_error
 from ._tabular_preprocessing import TabularPreprocessor
 
-_TABULAR_CONSTRAINTS = {
-    **{
-        name: constraint
-        for name, constraint in TabularPreprocessor._parameter_constraints.items()
-        if name != "dtype"
-    },
-    "scaling_layer": ["boolean"],
-    "parametrization": [StrOptions({"standard", "ntk"})],
-    "scale_rate_factor": [Interval(Real, 0, None, closed="neither")],
-    "bias_rate_factor": [Interval(Real, 0, None, closed="neither")],
-    "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+# The preprocessing's parameters; the output dtype is the network's (float32).
+_PREPROCESSING_CONSTRAINTS = {
+    name: constraint
+    for name, constraint in TabularPreprocessor._parameter_constraints.items()
+    if name != "dtype"
 }
-# max_iter='auto': RealMLP's 256 epochs, but no more than about this many
-# steps, which large tables reach in fewer epochs (the time of a fit then
-# stops growing with the number of rows).
-_MAX_EPOCHS, _STEP_BUDGET = 256, 8192
-
-# The recipe's parameters and defaults, shared by both estimators; the
-# classifier and the regressor differ in activation and learning rate.
-_RECIPE = dict(
-    hidden_layer_sizes=(256, 256, 256),
-    alpha=0.0,
-    learning_rate="coslog4",
-    max_iter="auto",
-    early_stopping=True,
-    validation_fraction=0.2,
-    n_iter_no_change=np.inf,
-    # The validation loss, a proper scoring rule, picks the best epoch with
-    # less noise than the accuracy on a small validation set.
-    early_stopping_metric="loss",
-    beta_2=0.95,
-)
-_TABULAR_DEFAULTS = dict(
-    categorical_features="from_dtype",
-    max_categories=32,
-    clip_scale=3.0,
-    n_bins=16,
-    scaling_layer=True,
-    parametrization="ntk",
-    scale_rate_factor=6.0,
-    bias_rate_factor=0.1,
-)
-
-
-def _tabular_signature(estimator_class, defaults):
-    """Return ``estimator_class.__init__``'s signature with the recipe's defaults."""
-    signature = inspect.signature(estimator_class.__init__)
-    parameters = [
-        p.replace(default=defaults[p.name]) if p.name in defaults else p
-        for p in signature.parameters.values()
-    ]
-    parameters += [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
-        for name, default in _TABULAR_DEFAULTS.items()
-    ]
-    return signature.replace(parameters=parameters)
 
 
 class _TabularMixin:
-    """Preprocessing in fit and predict, and the training-time parametrization."""
+    """The preprocessing of ``X``, fitted with the network, and what it rules out."""
 
     _auto_batch_size = 256
 
-    def _init_tabular(self, kwargs, defaults):
-        """Split the keywords into the recipe's, the tabular ones and the rest.
-
-        Unknown keywords go on with the rest, which the drop-in estimator's
-        ``__init__`` refuses, naming this class.
-        """
-        tabular = {name: kwargs.pop(name, value)
-                   for name, value in _TABULAR_DEFAULTS.items()}
-        recipe = {name: kwargs.pop(name, value) for name, value in defaults.items()}
-        return recipe, kwargs, tabular
-
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
             sample_weight_val=None):
         """Fit the preprocessing, then the network, to X and y.
@@ -130,31 +62,24 @@ default=None
         self : object
             The fitted estimator.
         """
-        with restored_on_error(self):
-            if not (self.warm_start and hasattr(self, "preprocessor_")):
-                self.preprocessor_ = TabularPreprocessor(
-                    categorical_features=self.categorical_features,
-                    max_categories=self.max_categories,
-                    clip_scale=self.clip_scale,
-                    n_bins=self.n_bins,
-                    dtype=np.float32,
-                ).fit(X)
-            if X_val is not None:
-                X_val = self.preprocessor_.transform(X_val)
-            X = self.preprocessor_.transform(X)
-            # The network's input checks see the preprocessed columns (a warm
-            # start compares them with the previous fit's).
-            vars(self).pop("feature_names_in_", None)
-            self.n_features_in_ = X.shape[1]
-            super().fit(
-                X, y, sample_weight, X_val=X_val, y_val=y_val,
-                sample_weight_val=sample_weight_val,
-            )
-            # The estimator takes what the preprocessing takes.
+        return super().fit(X, y, sample_weight, X_val=X_val, y_val=y_val,
+                           sample_weight_val=sample_weight_val)
+
+    def _training_input(self, X, *, reset):
+        # The estimator takes what the preprocessing takes: its input checks
+        # are the preprocessing's, as in HistGradientBoosting.
+        if reset:
+            self.preprocessor_ = TabularPreprocessor(
+                categorical_features=self.categorical_features,
+                max_categories=self.max_categories,
+                clip_scale=self.clip_scale,
+                n_bins=self.n_bins,
+                dtype=np.float32,
+            ).fit(X)
             self.n_features_in_ = self.preprocessor_.n_features_in_
             if hasattr(self.preprocessor_, "feature_names_in_"):
                 self.feature_names_in_ = self.preprocessor_.feature_names_in_
-        return self
+        return self.preprocessor_.transform(X)
 
     def _prediction_input(self, X):
         # In float64, which the float32 weights then take: float32 products
@@ -162,33 +87,11 @@ default=None
         # a row's prediction must not depend on the rest of the batch.
         return self.preprocessor_._transform(X, np.float64)
 
-    def _training_params(self):
-        params = super()._training_params()
-        if params["max_iter"] == "auto":
-            params.update(max_iter=_MAX_EPOCHS, max_steps=_STEP_BUDGET)
-        return params
-
     def _check_partial_fit(self):
         raise AttributeError(
             f"{type(self).__name__} has no partial_fit: its preprocessing is "
             "fitted on the whole of X. Use ScratchMLP estimators to learn in batches."
         )
-
-    def _training_layout(self, layer_units):
-        layout = super()._training_layout(layer_units)
-        return type(layout)(layout.layer_units, input_scaling=self.scaling_layer)
-
-    def _initial_theta(self, layout, rng, dtype):
-        if self.parametrization == "standard":
-            return super()._initial_theta(layout, rng, dtype)
-        return layout.init_ntk(rng, dtype)
-
-    def _parameter_groups(self, layout, dtype):
-        factors = layout.rate_factors(
-            dtype, ntk=self.parametrization == "ntk",
-            bias_factor=self.bias_rate_factor, scale_factor=self.scale_rate_factor,
-        )
-        return {**super()._parameter_groups(layout, dtype), "rate_factors": factors}
 
     def to_sklearn(self):
         """Refuse: scikit-learn's MLPs have no preprocessing of their own.
@@ -269,22 +172,94 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
     """
 
     _parameter_constraints: dict = {
-        **ScratchMLPClassifier._parameter_constraints, **_TABULAR_CONSTRAINTS
+        **ScratchMLPClassifier._parameter_constraints, **_PREPROCESSING_CONSTRAINTS
     }
-    _defaults = dict(_RECIPE, activation="selu", learning_rate_init=0.04,
-                     label_smoothing=0.1)
+    _subclass_fitted_attributes = (
+        *ScratchMLPClassifier._subclass_fitted_attributes, "preprocessor_"
+    )
 
-    def __init__(self, hidden_layer_sizes=(256, 256, 256), activation="selu",
-                 **kwargs):
-        recipe, kwargs, tabular = self._init_tabular(
-            {"hidden_layer_sizes": hidden_layer_sizes, "activation": activation,
-             **kwargs},
-            self._defaults,
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 256, 256),
+        activation="selu",
+        *,
+        solver="adam",
+        alpha=0.0,
+        batch_size="auto",
+        learning_rate="coslog4",
+        learning_rate_init=0.04,
+        power_t=0.5,
+        max_iter="auto",
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=True,
+        validation_fraction=0.2,
+        beta_1=0.9,
+        beta_2=0.95,
+        epsilon=1e-8,
+        n_iter_no_change=np.inf,
+        max_fun=15000,
+        dropout=0.0,
+        early_stopping_metric="loss",
+        restore_best_params=False,
+        schedule_adam=False,
+        weight_decay=0.0,
+        scaling_layer=True,
+        parametrization="ntk",
+        scale_rate_factor=6.0,
+        bias_rate_factor=0.1,
+        class_weight=None,
+        label_smoothing=0.1,
+        categorical_features="from_dtype",
+        max_categories=32,
+        clip_scale=3.0,
+        n_bins=16,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            dropout=dropout,
+            early_stopping_metric=early_stopping_metric,
+            restore_best_params=restore_best_params,
+            schedule_adam=schedule_adam,
+            weight_decay=weight_decay,
+            scaling_layer=scaling_layer,
+            parametrization=parametrization,
+            scale_rate_factor=scale_rate_factor,
+            bias_rate_factor=bias_rate_factor,
+            class_weight=class_weight,
+            label_smoothing=label_smoothing,
         )
-        super().__init__(**recipe, **kwargs)
-        vars(self).update(tabular)
-
-    __init__.__signature__ = _tabular_signature(ScratchMLPClassifier, _defaults)
+        self.categorical_features = categorical_features
+        self.max_categories = max_categories
+        self.clip_scale = clip_scale
+        self.n_bins = n_bins
 
 
 @fill_shared_docs
@@ -346,29 +321,99 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
     """
 
     _parameter_constraints: dict = {
-        **ScratchMLPRegressor._parameter_constraints, **_TABULAR_CONSTRAINTS
+        **ScratchMLPRegressor._parameter_constraints, **_PREPROCESSING_CONSTRAINTS
     }
-    _defaults = dict(_RECIPE, activation="mish", learning_rate_init=0.07)
-    _subclass_fitted_attributes = ("target_mean_", "target_scale_", "target_range_")
+    _subclass_fitted_attributes = (
+        "preprocessor_", "target_mean_", "target_scale_", "target_range_"
+    )
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(256, 256, 256),
-                 activation="mish", **kwargs):
-        recipe, kwargs, tabular = self._init_tabular(
-            {"hidden_layer_sizes": hidden_layer_sizes, "activation": activation,
-             **kwargs},
-            self._defaults,
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(256, 256, 256),
+        activation="mish",
+        *,
+        solver="adam",
+        alpha=0.0,
+        batch_size="auto",
+        learning_rate="coslog4",
+        learning_rate_init=0.07,
+        power_t=0.5,
+        max_iter="auto",
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=True,
+        validation_fraction=0.2,
+        beta_1=0.9,
+        beta_2=0.95,
+        epsilon=1e-8,
+        n_iter_no_change=np.inf,
+        max_fun=15000,
+        dropout=0.0,
+        early_stopping_metric="loss",
+        restore_best_params=False,
+        schedule_adam=False,
+        weight_decay=0.0,
+        scaling_layer=True,
+        parametrization="ntk",
+        scale_rate_factor=6.0,
+        bias_rate_factor=0.1,
+        categorical_features="from_dtype",
+        max_categories=32,
+        clip_scale=3.0,
+        n_bins=16,
+    ):
+        super().__init__(
+            loss=loss,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            dropout=dropout,
+            early_stopping_metric=early_stopping_metric,
+            restore_best_params=restore_best_params,
+            schedule_adam=schedule_adam,
+            weight_decay=weight_decay,
+            scaling_layer=scaling_layer,
+            parametrization=parametrization,
+            scale_rate_factor=scale_rate_factor,
+            bias_rate_factor=bias_rate_factor,
         )
-        super().__init__(loss, **recipe, **kwargs)
-        vars(self).update(tabular)
+        self.categorical_features = categorical_features
+        self.max_categories = max_categories
+        self.clip_scale = clip_scale
+        self.n_bins = n_bins
 
-    __init__.__signature__ = _tabular_signature(ScratchMLPRegressor, _defaults)
-
-    def _validate_data_and_targets(self, X, y, reset, incremental, classes=None):
+    def _encode_targets(self, y, X, *, reset, incremental, classes=None):
         # The squared error is fitted to standardized targets, whose scale
         # the learning rate and the output layer's zero start suit whatever
         # the units of y.
-        X, Y, out_activation = super()._validate_data_and_targets(
-            X, y, reset, incremental
+        Y, out_activation = super()._encode_targets(
+            y, X, reset=reset, incremental=incremental
         )
         if reset:
             self.target_range_ = Y.min(axis=0), Y.max(axis=0)
@@ -377,7 +422,7 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
             std = Y.std(axis=0) if standardize else np.ones(Y.shape[1])
             self.target_scale_ = np.where(std > 0, std, 1.0)
         Y = (Y - self.target_mean_) / self.target_scale_
-        return X, Y.astype(X.dtype, copy=False), out_activation
+        return Y.astype(X.dtype, copy=False), out_activation
 
     def _decode(self, output):
         return super()._decode(output * self.target_scale_ + self.target_mean_)

@@ -1,5 +1,7 @@
 """Docstrings: numpydoc-valid, and the shared sections identical in both estimators."""
 
+import ast
+
 import pytest
 
 from skscratchnn import (
@@ -12,6 +14,7 @@ from skscratchnn import (
 from skscratchnn._docstrings import (
     SHARED_ATTRIBUTES,
     SHARED_PARAMETERS,
+    own_defaults,
     shared_parameters,
 )
 from skscratchnn._state import FITTED_ATTRIBUTES
@@ -51,15 +54,14 @@ def test_shared_sections_are_rendered_in_full(Estimator):
     assert "{shared" not in Estimator.__doc__
 
 
-@pytest.mark.parametrize("Estimator", TABULAR)
-def test_tabular_docs_give_the_tabular_defaults(Estimator):
-    defaults = Estimator().get_params()
-    rendered = shared_parameters(Estimator._defaults)
-    assert rendered in Estimator.__doc__
-    for name, value in Estimator._defaults.items():
-        section = rendered if f"{name} : " in SHARED_PARAMETERS else Estimator.__doc__
-        entry = section[section.index(f"    {name} : "):].split("\n")[0]
-        assert entry.endswith(f"default={defaults[name]!r}"), entry
+@pytest.mark.parametrize("Estimator", [*ESTIMATORS, *TABULAR])
+def test_docs_give_the_defaults_of_the_signature(Estimator):
+    assert shared_parameters(own_defaults(Estimator)) in Estimator.__doc__
+    for name, value in Estimator().get_params().items():
+        doc = Estimator.__doc__
+        entry = doc[doc.index(f"\n    {name} : ") + 1:].split("\n")[0]
+        documented = entry.split("default=")[1]
+        assert documented == repr(value) or ast.literal_eval(documented) == value, entry
 
 
 def test_every_fitted_attribute_is_documented():

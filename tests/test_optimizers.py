@@ -9,10 +9,10 @@ from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
 from skscratchnn._optimizers import (
     AdamOptimizer,
     LearningRate,
+    OptimizerOptions,
     SGDOptimizer,
     continue_optimizer,
     coslog4,
-    make_optimizer,
 )
 
 B1, B2 = 0.9, 0.999
@@ -256,12 +256,13 @@ def test_weight_decay_follows_the_step_schedule():
 # -- factories --------------------------------------------------------------------
 
 
-def test_make_optimizer_builds_sgd_from_estimator_params():
+def test_optimizer_options_build_sgd_from_estimator_params():
     params = ScratchMLPClassifier(
         solver="sgd", learning_rate="adaptive", momentum=0.7, nesterovs_momentum=False,
         learning_rate_init=0.03, power_t=0.25, max_iter=17,
     ).get_params()
-    opt = make_optimizer(params, 10, np.float32)
+    opt = OptimizerOptions.from_params(params).build(10, np.float32, n_epochs=17,
+                                                     n_steps=None)
     assert type(opt) is SGDOptimizer
     assert (opt.momentum, opt.nesterov, opt.n_params) == (0.7, False, 10)
     rate = opt.learning_rate
@@ -271,14 +272,14 @@ def test_make_optimizer_builds_sgd_from_estimator_params():
     assert opt.rate_factors is None and opt.weight_decay == 0.0
 
 
-def test_make_optimizer_builds_adam_with_groups_and_weight_decay():
+def test_optimizer_options_build_adam_with_groups_and_weight_decay():
     params = ScratchMLPRegressor(
         beta_1=0.8, beta_2=0.95, epsilon=1e-6, learning_rate="coslog4",
         weight_decay=0.02,
     ).get_params()
     factors = np.full(10, 0.5)
-    opt = make_optimizer(params, 10, np.float64, n_steps=123,
-                         groups={"rate_factors": factors, "n_decayed": 6})
+    options = OptimizerOptions.from_params(params, rate_factors=factors, n_decayed=6)
+    opt = options.build(10, np.float64, n_epochs=None, n_steps=123)
     assert type(opt) is AdamOptimizer
     assert (opt.beta_1, opt.beta_2, opt.epsilon) == (0.8, 0.95, 1e-6)
     assert opt.learning_rate.schedule == "coslog4" and opt.learning_rate.n_steps == 123
@@ -287,22 +288,21 @@ def test_make_optimizer_builds_adam_with_groups_and_weight_decay():
 
 
 @pytest.mark.parametrize("schedule", ["invscaling", "adaptive"])
-def test_make_optimizer_adam_ignores_sgd_schedules_unless_schedule_adam(schedule):
+def test_optimizer_options_adam_ignore_sgd_schedules_unless_schedule_adam(schedule):
     estimator = ScratchMLPClassifier(solver="adam", learning_rate=schedule)
-    opt = make_optimizer(estimator.get_params(), 4, np.float64)
-    assert opt.learning_rate.schedule == "constant"
+    assert OptimizerOptions.from_params(estimator.get_params()).schedule == "constant"
     estimator.set_params(schedule_adam=True)
-    opt = make_optimizer(estimator.get_params(), 4, np.float64)
-    assert opt.learning_rate.schedule == schedule
+    assert OptimizerOptions.from_params(estimator.get_params()).schedule == schedule
     sgd_params = estimator.set_params(solver="sgd", schedule_adam=False).get_params()
-    assert make_optimizer(sgd_params, 4, np.float64).learning_rate.schedule == schedule
+    assert OptimizerOptions.from_params(sgd_params).schedule == schedule
 
 
 @pytest.mark.parametrize("schedule", ["cosine", "coslog4"])
-def test_make_optimizer_adam_always_applies_the_new_schedules(schedule):
+def test_optimizer_options_adam_always_apply_the_new_schedules(schedule):
     params = ScratchMLPClassifier(learning_rate=schedule).get_params()
-    assert make_optimizer(params, 4, np.float64, n_steps=5).learning_rate.schedule == (
-        schedule)
+    opt = OptimizerOptions.from_params(params).build(4, np.float64, n_epochs=3,
+                                                     n_steps=5)
+    assert opt.learning_rate.schedule == schedule
 
 
 def trained_adam(n=4, lr=0.01, seed=19, schedule="constant"):

@@ -1,5 +1,6 @@
 """The training loop of _solvers on its own, with the objective as a plain function."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -326,7 +327,7 @@ def test_resolve_batch_size_auto_is_min_of_auto_and_n(n_samples, auto):
 
 def test_resolve_batch_size_clips_with_sklearn_warning():
     with pytest.warns(UserWarning) as record:
-        size = resolve_batch_size(300, 100)
+        size = resolve_batch_size(300, 100, auto=200)
     assert size == 100 and type(size) is int
     assert str(record[0].message) == (
         "Got `batch_size` less than 1 or larger than sample size. "
@@ -334,8 +335,8 @@ def test_resolve_batch_size_clips_with_sklearn_warning():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert resolve_batch_size(50, 100) == 50
-        assert resolve_batch_size(100, 100) == 100
+        assert resolve_batch_size(50, 100, auto=200) == 50
+        assert resolve_batch_size(100, 100, auto=200) == 100
 
 
 # -- L-BFGS -----------------------------------------------------------------------
@@ -422,14 +423,20 @@ def test_train_lbfgs_fits_a_network_and_reports_its_loss():
     X, Y, network, theta = tiny_problem()
     work = Workspace(network, len(X), np.float64)
     initial = loss_and_grad(theta, X, Y, None, network, work)[0]
-    params = ScratchMLPClassifier(solver="lbfgs", max_iter=30).get_params()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        n_iter, loss = train_lbfgs(theta, network, TrainingData(X, Y), params)
+        n_iter, loss = train_lbfgs(theta, network, TrainingData(X, Y), max_iter=30,
+                                   max_fun=15000, tol=1e-4, verbose=False)
     assert 1 <= n_iter <= 30
     assert loss == pytest.approx(loss_and_grad(theta, X, Y, None, network, work)[0],
                                  rel=1e-10)
     assert loss < initial
+
+
+def config_from(params, network):
+    return StochasticConfig.from_params(
+        params, auto_batch_size=200, n_decayed=network.layout.n_coefs
+    )
 
 
 def accuracy_scorer(network, X_val, Y_val, sw_val):
@@ -446,8 +453,8 @@ def test_train_stochastic_records_one_entry_per_epoch(early_stopping):
     params = ScratchMLPClassifier(
         max_iter=7, n_iter_no_change=np.inf, batch_size=16, learning_rate_init=0.01,
         early_stopping=early_stopping, validation_fraction=0.25,
-    )._training_params()
-    config = StochasticConfig.from_params(params, {"n_decayed": network.layout.n_coefs})
+    ).get_params()
+    config = config_from(params, network)
     optimizer, state = train_stochastic(
         theta, network, TrainingData(X, Y), config, rng=np.random.RandomState(0),
         previous=None, scorer=accuracy_scorer,
@@ -470,10 +477,8 @@ def test_train_stochastic_runs_fewer_epochs_within_max_steps(max_steps, epochs):
     X, Y, network, theta = tiny_problem()
     params = ScratchMLPClassifier(
         max_iter=7, n_iter_no_change=np.inf, batch_size=16, learning_rate="coslog4",
-    )._training_params()
-    config = StochasticConfig.from_params(
-        {**params, "max_steps": max_steps}, {"n_decayed": network.layout.n_coefs}
-    )
+    ).get_params()
+    config = dataclasses.replace(config_from(params, network), max_steps=max_steps)
     optimizer, state = train_stochastic(
         theta, network, TrainingData(X, Y), config, rng=np.random.RandomState(0),
         previous=None, scorer=accuracy_scorer,
@@ -485,8 +490,8 @@ def test_train_stochastic_runs_fewer_epochs_within_max_steps(max_steps, epochs):
 
 def test_train_stochastic_incremental_goes_on_from_the_previous_record():
     X, Y, network, theta = tiny_problem()
-    params = ScratchMLPClassifier(max_iter=3, batch_size=16)._training_params()
-    config = StochasticConfig.from_params(params, {"n_decayed": network.layout.n_coefs})
+    params = ScratchMLPClassifier(max_iter=3, batch_size=16).get_params()
+    config = config_from(params, network)
     data = TrainingData(X, Y)
     previous = None
     for call in range(1, 4):
