@@ -360,24 +360,23 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
 
     __init__.__signature__ = _tabular_signature(ScratchMLPRegressor, _defaults)
 
-    def _validate_data_and_targets(self, X, y, reset, incremental, classes=None):
+    def _encode_targets(self, Y, reset):
         # The squared error is fitted to standardized targets, whose scale
         # the learning rate and the output layer's zero start suit whatever
-        # the units of y.
-        X, Y, out_activation = super()._validate_data_and_targets(
-            X, y, reset, incremental
-        )
+        # the units of y. Standardized in float64: rounding large targets to
+        # float32 first would lose their small differences.
         if reset:
             self.target_range_ = Y.min(axis=0), Y.max(axis=0)
             standardize = self.loss == "squared_error"
             self.target_mean_ = Y.mean(axis=0) if standardize else np.zeros(Y.shape[1])
             std = Y.std(axis=0) if standardize else np.ones(Y.shape[1])
             self.target_scale_ = np.where(std > 0, std, 1.0)
-        Y = (Y - self.target_mean_) / self.target_scale_
-        return X, Y.astype(X.dtype, copy=False), out_activation
+        return (Y - self.target_mean_) / self.target_scale_
 
     def _decode(self, output):
-        return super()._decode(output * self.target_scale_ + self.target_mean_)
+        # In float64, as the targets were standardized.
+        output = output.astype(np.float64) * self.target_scale_ + self.target_mean_
+        return super()._decode(output)
 
     def predict(self, X):
         """Predict with the network, within the range of the training targets.

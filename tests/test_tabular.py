@@ -238,3 +238,24 @@ def test_label_smoothing_bounds_confidence():
     # The targets' largest probability is 0.7 + 0.3 / 3.
     confidence = np.median(multi.predict_proba(X).max(axis=1))
     assert softmax(np.zeros(3)).max() < confidence < 0.83
+
+
+def test_regressor_standardizes_large_targets_in_float64(table):
+    """Targets far from 0 keep their differences, which float32 would round off."""
+    X, _, y = table
+    y = y / 1000
+    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
+    shifted = quiet_fit(TabularMLPRegressor(**FAST), X, y + 1e7)
+    assert_allclose(shifted.predict(X) - 1e7, reg.predict(X), atol=1e-5)
+
+
+def test_regressor_clips_predictions_to_the_exact_training_range(table):
+    X, _, y = table
+    y = y / 1000 - y.min() / 1000 + 0.7
+    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
+    far = X.assign(income=-1e9, city="north")
+    far_too = X.assign(income=1e9, city="north")
+    predictions = np.concatenate([reg.predict(far), reg.predict(far_too)])
+    assert reg.target_range_[0] == y.min() and reg.target_range_[1] == y.max()
+    assert predictions.min() >= 0.7 and predictions.max() <= y.max()
+    assert predictions.dtype == np.float64
