@@ -138,7 +138,9 @@ default=None
                     clip_scale=self.clip_scale,
                     n_bins=self.n_bins,
                     dtype=np.float32,
-                ).fit(X)
+                )
+                # The network takes arrays, whatever the global transform_output.
+                self.preprocessor_.set_output(transform="default").fit(X)
             if X_val is not None:
                 X_val = self.preprocessor_.transform(X_val)
             X = self.preprocessor_.transform(X)

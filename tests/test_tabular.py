@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
 from sklearn.base import clone
@@ -259,3 +260,19 @@ def test_regressor_clips_predictions_to_the_exact_training_range(table):
     assert reg.target_range_[0] == y.min() and reg.target_range_[1] == y.max()
     assert predictions.min() >= 0.7 and predictions.max() <= y.max()
     assert predictions.dtype == np.float64
+
+
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+@pytest.mark.parametrize("Estimator", [TabularMLPClassifier, TabularMLPRegressor])
+def test_global_transform_output_leaves_fit_and_predict_alone(Estimator, output,
+                                                              table):
+    """The preprocessing inside the estimator returns arrays whatever the setting."""
+    pytest.importorskip(output)
+    X, y_class, y_real = table
+    y = y_class if Estimator is TabularMLPClassifier else y_real
+    before = quiet_fit(Estimator(**FAST), X, y)
+    expected = before.predict(X)
+    with sklearn.config_context(transform_output=output):
+        assert_array_equal(before.predict(X), expected)
+        during = quiet_fit(Estimator(**FAST), X, y)
+        assert_array_equal(during.predict(X), expected)
