@@ -142,7 +142,11 @@ default=None
                 # The network takes arrays, whatever the global transform_output.
                 self.preprocessor_.set_output(transform="default").fit(X)
             if X_val is not None:
-                X_val = self.preprocessor_.transform(X_val)
+                try:
+                    X_val = self.preprocessor_.transform(X_val)
+                except (TypeError, ValueError) as error:
+                    # Its message speaks of X: say that X_val is meant.
+                    raise type(error)(f"Invalid X_val: {error}") from error
             X = self.preprocessor_.transform(X)
             # The network's input checks see the preprocessed columns (a warm
             # start compares them with the previous fit's).

@@ -276,3 +276,12 @@ def test_global_transform_output_leaves_fit_and_predict_alone(Estimator, output,
         assert_array_equal(before.predict(X), expected)
         during = quiet_fit(Estimator(**FAST), X, y)
         assert_array_equal(during.predict(X), expected)
+
+
+@pytest.mark.parametrize("change", [
+    dict(income=np.inf), dict(income="high"), dict(extra=1.0),
+])
+def test_invalid_validation_data_are_named(change, table):
+    X, y, _ = table
+    with pytest.raises(ValueError, match="^Invalid X_val: "):
+        TabularMLPClassifier(**FAST).fit(X, y, X_val=X.assign(**change), y_val=y)
