@@ -285,3 +285,12 @@ def test_invalid_validation_data_are_named(change, table):
     X, y, _ = table
     with pytest.raises(ValueError, match="^Invalid X_val: "):
         TabularMLPClassifier(**FAST).fit(X, y, X_val=X.assign(**change), y_val=y)
+
+
+@pytest.mark.parametrize("Estimator, y", [
+    (TabularMLPClassifier, ["yes"]), (TabularMLPRegressor, [1.0]),
+])
+def test_one_row_is_too_few_for_the_validation_split(Estimator, y):
+    with pytest.raises(ValueError, match=r"early_stopping=True holds out a "
+                       r"validation set.*\(validation_fraction=0.2\)"):
+        Estimator(**FAST).fit(pd.DataFrame({"x": [1.0]}), y)
