@@ -111,7 +111,10 @@ def robust_scaling(values):
         return a + (b - a) * (position - low)
 
     iqr, spread = quantile(0.75) - quantile(0.25), ordered[rows, last] - ordered[:, 0]
-    scale = np.zeros(len(ordered))
-    np.divide(2.0, spread, out=scale, where=spread > 0)
-    np.divide(1.0, iqr, out=scale, where=iqr > 0)
+    # A spread too small to invert (zero, or subnormal: the inverse overflows)
+    # counts as none, lest the scaled column become infinite or NaN.
+    with np.errstate(divide="ignore", over="ignore"):
+        by_iqr, by_spread = 1.0 / iqr, 2.0 / spread
+    scale = np.where(np.isfinite(by_spread), by_spread, 0.0)
+    scale = np.where(np.isfinite(by_iqr), by_iqr, scale)
     return np.nan_to_num(quantile(0.5)), scale

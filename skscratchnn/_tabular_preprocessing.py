@@ -125,7 +125,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         0 & \text{otherwise,} \end{cases}
         \quad \tilde z = \frac{z}{\sqrt{1 + (z / c)^2}},
 
-    and a missing value 0. An ordered pandas categorical column also gets its
+    and a missing value 0. A spread so small that its inverse overflows (a
+    subnormal one) counts as zero. An ordered pandas categorical column also gets its
     code (the position in ``ordered_categories_``) scaled alike, after its
     one-hot columns, as the order carries information. Missing and unknown
     categories encode as zeros, so a column with one category gets one 0/1
@@ -288,7 +289,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             edges = self.bin_edges_[j]
             if edges is not None:
                 low, width = edges[:-1], np.diff(edges)
-                blocks.append(np.clip((values[:, k, None] - low) / width, 0.0, 1.0))
+                # A subnormal width overflows the ratio, which the clip bounds.
+                with np.errstate(over="ignore"):
+                    ratio = (values[:, k, None] - low) / width
+                blocks.append(np.clip(ratio, 0.0, 1.0))
         return np.concatenate(blocks, axis=1)
 
     def _scaled(self, values, columns):

@@ -294,3 +294,10 @@ def test_one_row_is_too_few_for_the_validation_split(Estimator, y):
     with pytest.raises(ValueError, match=r"early_stopping=True holds out a "
                        r"validation set.*\(validation_fraction=0.2\)"):
         Estimator(**FAST).fit(pd.DataFrame({"x": [1.0]}), y)
+
+
+def test_subnormal_values_fit(table):
+    X, _, y = table
+    tiny = X.assign(age=X["age"] * 1e-320)
+    reg = quiet_fit(TabularMLPRegressor(**FAST), tiny, y)
+    assert np.isfinite(reg.predict(tiny)).all()

@@ -406,3 +406,15 @@ def test_piecewise_linear_encoding_skips_columns_of_few_values():
     pre = TabularPreprocessor(n_bins=4).fit(X)
     assert pre.bin_edges_[0] is None and len(pre.bin_edges_[1]) == 5
     assert pre.transform(X).shape == (10, 2 + 4)
+
+
+@pytest.mark.filterwarnings("error")
+def test_subnormal_spreads_count_as_none():
+    """A spread whose inverse overflows scales like a constant column's."""
+    rng = np.random.RandomState(0)
+    tiny = rng.rand(50) * 1e-309
+    X = np.c_[tiny, np.r_[tiny[:45], np.ones(5)], rng.rand(50)]
+    pre = TabularPreprocessor(n_bins=16).fit(X)
+    assert np.isfinite(pre.transform(X)).all()
+    # Subnormal IQRs: the first column has no spread left, the second its range.
+    assert_array_equal(pre.scale_[:2], [0.0, 2.0 / (1.0 - tiny[:45].min())])
