@@ -99,10 +99,10 @@ class _TabularMixin:
             sample_weight_val=None):
         """Fit the preprocessing, then the network, to X and y.
 
-        ``X`` may be a pandas DataFrame with numeric and categorical columns
-        and missing values, as it is; the preprocessing (see
-        :class:`TabularPreprocessor`) is fitted on ``X`` and applied to
-        ``X_val`` too. A warm start keeps the fitted preprocessing.
+        ``X`` may be a DataFrame (pandas, polars or a pyarrow Table) with
+        numeric, date and categorical columns and missing values, as it is;
+        the preprocessing (see :class:`TabularPreprocessor`) is fitted on
+        ``X`` and applied to ``X_val`` too. A warm start keeps the fitted preprocessing.
 
         Parameters
         ----------

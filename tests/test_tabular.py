@@ -301,3 +301,32 @@ def test_subnormal_values_fit(table):
     tiny = X.assign(age=X["age"] * 1e-320)
     reg = quiet_fit(TabularMLPRegressor(**FAST), tiny, y)
     assert np.isfinite(reg.predict(tiny)).all()
+
+
+def test_dates_predict_alike_in_any_unit(table):
+    """A date column read from CSV (us) predicts as the same dates in ns."""
+    X, y, _ = table
+    days = pd.to_timedelta(X["age"].round(), unit="D")
+    dated = X.assign(day=(pd.Timestamp("2020-01-01") + days).astype("datetime64[us]"))
+    dated.loc[::7, "day"] = pd.NaT
+    clf = quiet_fit(TabularMLPClassifier(**FAST), dated, y)
+    assert "missingindicator_day" in clf.preprocessor_.get_feature_names_out()
+    in_ns = dated.assign(day=dated["day"].astype("datetime64[ns]"))
+    assert_array_equal(clf.predict_proba(in_ns), clf.predict_proba(dated))
+
+
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_categorical_columns_of_other_dataframes_are_detected(library, table):
+    module = pytest.importorskip(library)
+    X, y, _ = table
+    columns = X.assign(city=X["city"].astype(str)).to_dict("list")
+    if library == "polars":
+        other = module.DataFrame(columns).with_columns(
+            module.col("city").cast(module.Categorical))
+    else:
+        other = module.table(columns)
+        other = other.set_column(2, "city", other["city"].dictionary_encode())
+    clf = quiet_fit(TabularMLPClassifier(**FAST), other, y)
+    assert_array_equal(clf.preprocessor_.is_categorical_, [False, False, True, True])
+    reference = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    assert_allclose(clf.predict_proba(other), reference.predict_proba(X), rtol=1e-5)
