@@ -1,7 +1,8 @@
-"""Columns of a pandas DataFrame or an ndarray, read without importing pandas.
+"""Columns of a DataFrame or an ndarray, read without importing a dataframe library.
 
 The helpers of :class:`TabularPreprocessor`: which columns are categorical,
-their categories and codes, missing values, and robust scales.
+their categories and codes, missing values, dates, and robust scales. A pandas
+column is read as a Series, a polars or pyarrow one as a NumPy array.
 """
 
 import sys
@@ -9,8 +10,42 @@ import sys
 import numpy as np
 
 
+def is_frame(X):
+    """Return whether X is a pandas or polars DataFrame or a pyarrow Table."""
+    if hasattr(X, "iloc"):
+        return X.ndim == 2
+    return any(
+        library in sys.modules and isinstance(X, getattr(sys.modules[library], name))
+        for library, name in (("polars", "DataFrame"), ("pyarrow", "Table"))
+    )
+
+
 def column(X, j):
-    return X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
+    if hasattr(X, "iloc"):
+        return X.iloc[:, j]
+    if hasattr(X, "to_series"):  # polars
+        return X.to_series(j).to_numpy()
+    if hasattr(X, "column"):  # pyarrow
+        values = X.column(int(j))
+        if hasattr(values.type, "index_type"):  # dictionary: to_numpy drops nulls
+            values = values.cast(values.type.value_type)
+        return values.to_numpy()
+    return X[:, j]
+
+
+def seconds(values):
+    """Return datetimes as seconds since 1970 (UTC), time spans in seconds, NaT as NaN.
+
+    The seconds, as float64, do not depend on the unit of the datetime64 or
+    timedelta64 dtype.
+    """
+    if hasattr(values, "dt"):  # pandas
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_convert(None)
+        values = values.to_numpy()
+    if values.dtype.kind == "M":
+        values = values - np.datetime64(0, "s")
+    return values / np.timedelta64(1, "s")
 
 
 def isna(values):
@@ -59,8 +94,8 @@ def categorical_mask(X, categorical_features, feature_names):
     n_features = X.shape[1]
     mask = np.zeros(n_features, dtype=bool)
     if isinstance(categorical_features, str):  # "from_dtype"
-        if hasattr(X, "iloc"):
-            mask[:] = [dtype.kind in "bOSU" for dtype in X.dtypes]
+        if is_frame(X):
+            mask[:] = [column(X, j).dtype.kind in "bOSU" for j in range(n_features)]
         return mask
     features = np.asarray([] if categorical_features is None else categorical_features)
     kind = features.dtype.kind if features.ndim == 1 else "not 1-D"
@@ -111,7 +146,10 @@ def robust_scaling(values):
         return a + (b - a) * (position - low)
 
     iqr, spread = quantile(0.75) - quantile(0.25), ordered[rows, last] - ordered[:, 0]
-    scale = np.zeros(len(ordered))
-    np.divide(2.0, spread, out=scale, where=spread > 0)
-    np.divide(1.0, iqr, out=scale, where=iqr > 0)
+    # A spread too small to invert (zero, or subnormal: the inverse overflows)
+    # counts as none, lest the scaled column become infinite or NaN.
+    with np.errstate(divide="ignore", over="ignore"):
+        by_iqr, by_spread = 1.0 / iqr, 2.0 / spread
+    scale = np.where(np.isfinite(by_spread), by_spread, 0.0)
+    scale = np.where(np.isfinite(by_iqr), by_iqr, scale)
     return np.nan_to_num(quantile(0.5)), scale

@@ -54,15 +54,16 @@ def holdout_split(n_samples, fraction, stratify, rng):
             stratify=stratify,
         )
     except ValueError as error:
-        if stratify is None:
-            raise
         # scikit-learn's own message first, so code that matches it still works.
         sentence = str(error) if str(error).endswith(".") else f"{error}."
+        held_out, advice = "a validation set", "give more samples"
+        if stratify is not None:
+            held_out += " stratified on the classes"
+            advice = "give each class enough samples for both sides"
         raise ValueError(
-            f"{sentence} early_stopping=True holds out a validation set stratified "
-            f"on the classes (validation_fraction={fraction}): give each class "
-            "enough samples for both sides, raise validation_fraction, or pass "
-            "X_val and y_val to fit."
+            f"{sentence} early_stopping=True holds out {held_out} "
+            f"(validation_fraction={fraction}): {advice}, raise "
+            "validation_fraction, or pass X_val and y_val to fit."
         ) from error
     if len(validation_rows) < 2:
         raise ValueError(_TOO_SMALL)

@@ -166,6 +166,10 @@ def check_validation_data(estimator, validation_data, dtype, n_outputs):
         )
     try:
         X_val = estimator._training_input(X_val, reset=False)
+    except (TypeError, ValueError) as error:
+        # Its message speaks of X: say that X_val is meant.
+        raise type(error)(f"Invalid X_val: {error}") from error
+    try:
         Y_val, _ = estimator._encode_targets(
             y_val, X_val, reset=False, incremental=True
         )

@@ -150,8 +150,12 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
                 "Some value(s) of y are negative which is not allowed with "
                 "loss='poisson'."
             )
-        Y = y.reshape(len(y), -1).astype(X.dtype)
-        return Y, _OUTPUT_ACTIVATIONS[self.loss]
+        Y = self._transform_targets(y.reshape(len(y), -1).astype(np.float64), reset)
+        return Y.astype(X.dtype), _OUTPUT_ACTIVATIONS[self.loss]
+
+    def _transform_targets(self, Y, reset):
+        """Return the float64 targets ``Y`` as the network is to fit them."""
+        return Y
 
     def _decode(self, output):
         return output.ravel() if output.shape[1] == 1 else output

@@ -31,10 +31,11 @@ class _TabularMixin:
             sample_weight_val=None):
         """Fit the preprocessing, then the network, to X and y.
 
-        ``X`` may be a pandas DataFrame with numeric and categorical columns
-        and missing values, as it is; the preprocessing (see
-        :class:`TabularPreprocessor`) is fitted on ``X`` and applied to
-        ``X_val`` too. A warm start keeps the fitted preprocessing.
+        ``X`` may be a DataFrame (pandas, polars or a pyarrow Table) with
+        numeric, date and categorical columns and missing values, as it is;
+        the preprocessing (see :class:`TabularPreprocessor`) is fitted on
+        ``X`` and applied to ``X_val`` too. A warm start keeps the fitted
+        preprocessing.
 
         Parameters
         ----------
@@ -75,7 +76,9 @@ default=None
                 clip_scale=self.clip_scale,
                 n_bins=self.n_bins,
                 dtype=np.float32,
-            ).fit(X)
+            )
+            # The network takes arrays, whatever the global transform_output.
+            self.preprocessor_.set_output(transform="default").fit(X)
             self.n_features_in_ = self.preprocessor_.n_features_in_
             if hasattr(self.preprocessor_, "feature_names_in_"):
                 self.feature_names_in_ = self.preprocessor_.feature_names_in_
@@ -408,24 +411,23 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         self.clip_scale = clip_scale
         self.n_bins = n_bins
 
-    def _encode_targets(self, y, X, *, reset, incremental, classes=None):
+    def _transform_targets(self, Y, reset):
         # The squared error is fitted to standardized targets, whose scale
         # the learning rate and the output layer's zero start suit whatever
-        # the units of y.
-        Y, out_activation = super()._encode_targets(
-            y, X, reset=reset, incremental=incremental
-        )
+        # the units of y. Standardized in float64: rounding large targets to
+        # float32 first would lose their small differences.
         if reset:
             self.target_range_ = Y.min(axis=0), Y.max(axis=0)
             standardize = self.loss == "squared_error"
             self.target_mean_ = Y.mean(axis=0) if standardize else np.zeros(Y.shape[1])
             std = Y.std(axis=0) if standardize else np.ones(Y.shape[1])
             self.target_scale_ = np.where(std > 0, std, 1.0)
-        Y = (Y - self.target_mean_) / self.target_scale_
-        return Y.astype(X.dtype, copy=False), out_activation
+        return (Y - self.target_mean_) / self.target_scale_
 
     def _decode(self, output):
-        return super()._decode(output * self.target_scale_ + self.target_mean_)
+        # In float64, as the targets were standardized.
+        output = output.astype(np.float64) * self.target_scale_ + self.target_mean_
+        return super()._decode(output)
 
     def predict(self, X):
         """Predict with the network, within the range of the training targets.

@@ -1,7 +1,7 @@
 """RealMLP's input preprocessing of mixed tabular data, as a transformer.
 
-pandas DataFrames are accepted but pandas is never imported: columns are read
-through their own methods.
+pandas and polars DataFrames and pyarrow Tables are accepted but their
+libraries are never imported: columns are read through their own methods.
 """
 
 from numbers import Integral, Real
@@ -19,9 +19,11 @@ from ._columns import (
     categorical_mask,
     column,
     factorize,
+    is_frame,
     isna,
     positions,
     robust_scaling,
+    seconds,
 )
 
 
@@ -31,9 +33,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     The input preprocessing of RealMLP [1]_: numeric columns are centred on
     their median, robust-scaled and smoothly clipped, and get a 0/1 missing
     indicator column if they had missing values; categorical columns are
-    one-hot encoded, or +-1 encoded when they have two categories. It takes
-    DataFrames with missing values (NaN, None, ``pd.NA``) or arrays, and
-    returns a dense array: the numeric columns in input order, then their
+    one-hot encoded, or +-1 encoded when they have two categories. Date and
+    time-span columns (datetime64, timezone-aware or not, and timedelta64)
+    are numeric: one feature each, the seconds since 1970-01-01 UTC or the
+    seconds of the span, whatever the unit of the dtype; a missing one (NaT)
+    is missing. It takes pandas or polars DataFrames or pyarrow Tables with
+    missing values (NaN, None, null, ``pd.NA``) or arrays, and returns a
+    dense array: the numeric columns in input order, then their
     piecewise-linear encodings (with ``n_bins``), then the indicators, then
     the encoded categorical columns in input order.
 
@@ -44,7 +50,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         :class:`~sklearn.ensemble.HistGradientBoostingClassifier`: a boolean
         mask, integer indices, or column names; None makes all columns numeric.
         'from_dtype' takes the DataFrame columns of category, object, bool and
-        string dtype, and no column of an ndarray.
+        string dtype (polars Categorical, Enum, String and Boolean; pyarrow
+        dictionary, string and bool), and no column of an ndarray.
 
     max_categories : int, default=32
         The most one-hot columns of a categorical column: with more categories
@@ -125,7 +132,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         0 & \text{otherwise,} \end{cases}
         \quad \tilde z = \frac{z}{\sqrt{1 + (z / c)^2}},
 
-    and a missing value 0. An ordered pandas categorical column also gets its
+    and a missing value 0. A spread so small that its inverse overflows (a
+    subnormal one) counts as zero. An ordered pandas categorical column also gets its
     code (the position in ``ordered_categories_``) scaled alike, after its
     one-hot columns, as the order carries information. Missing and unknown
     categories encode as zeros, so a column with one category gets one 0/1
@@ -182,7 +190,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, pandas DataFrame} of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             The training data; missing values allowed, infinite ones not.
 
         y : None
@@ -241,7 +249,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, pandas DataFrame} of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
             The data, with the columns seen during fit.
 
         Returns
@@ -292,7 +300,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             edges = self.bin_edges_[j]
             if edges is not None:
                 low, width = edges[:-1], np.diff(edges)
-                blocks.append(np.clip((values[:, k, None] - low) / width, 0.0, 1.0))
+                # A subnormal width overflows the ratio, which the clip bounds.
+                with np.errstate(over="ignore"):
+                    ratio = (values[:, k, None] - low) / width
+                blocks.append(np.clip(ratio, 0.0, 1.0))
         return np.concatenate(blocks, axis=1)
 
     def _scaled(self, values, columns):
@@ -352,7 +363,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         return tags
 
     def _validate(self, X, reset):
-        if getattr(X, "ndim", None) == 2 and hasattr(X, "iloc"):
+        if is_frame(X):
             # A DataFrame keeps its columns' dtypes: check only its columns.
             validate_data(self, X, reset=reset, skip_check_array=True)
             if 0 in X.shape:
@@ -364,7 +375,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
 
     def _numeric_block(self, X, columns):
-        if not hasattr(X, "iloc") and X.dtype.kind in "biuf":
+        if not is_frame(X) and X.dtype.kind in "biuf":
             values = X[:, columns].astype(np.float64)
         else:
             values = [self._numeric_column(X, j) for j in columns]
@@ -381,8 +392,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     def _numeric_column(self, X, j):
         values = column(X, j)
         try:
-            if getattr(values.dtype, "kind", "") == "c":
+            kind = getattr(values.dtype, "kind", "")
+            if kind == "c":
                 raise ValueError("Complex data not supported")
+            if kind in ("m", "M"):
+                return seconds(values)
             if hasattr(values, "to_numpy"):
                 return values.to_numpy(dtype=np.float64, na_value=np.nan)
             if values.dtype.kind == "O":

@@ -70,12 +70,17 @@ def test_holdout_split_too_small_for_the_classes_advises_a_larger_fraction():
     assert "raise validation_fraction" in message
 
 
-def test_holdout_split_without_stratify_reraises_sklearn_errors_unchanged():
+def test_holdout_split_without_stratify_explains_sklearn_errors_after_them():
     with pytest.raises(ValueError) as sklearn_error:
         train_test_split(np.arange(3), test_size=5, random_state=0)
     with pytest.raises(ValueError) as error:
         holdout_split(3, 5, None, np.random.RandomState(0))
-    assert str(error.value) == str(sklearn_error.value)
+    message = str(error.value)
+    assert message.startswith(str(sklearn_error.value))
+    assert "early_stopping=True holds out a validation set (validation_fraction=5)" \
+        in message
+    assert "stratified" not in message
+    assert isinstance(error.value.__cause__, ValueError)
 
 
 @pytest.mark.parametrize("n_samples, fraction", [(10, 0.1), (15, 0.05)])

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
 from sklearn.base import clone
@@ -249,3 +250,94 @@ def test_label_smoothing_bounds_confidence():
     # The targets' largest probability is 0.7 + 0.3 / 3.
     confidence = np.median(multi.predict_proba(X).max(axis=1))
     assert softmax(np.zeros(3)).max() < confidence < 0.83
+
+
+def test_regressor_standardizes_large_targets_in_float64(table):
+    """Targets far from 0 keep their differences, which float32 would round off."""
+    X, _, y = table
+    y = y / 1000
+    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
+    shifted = quiet_fit(TabularMLPRegressor(**FAST), X, y + 1e7)
+    assert_allclose(shifted.predict(X) - 1e7, reg.predict(X), atol=1e-5)
+
+
+def test_regressor_clips_predictions_to_the_exact_training_range(table):
+    X, _, y = table
+    y = y / 1000 - y.min() / 1000 + 0.7
+    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
+    far = X.assign(income=-1e9, city="north")
+    far_too = X.assign(income=1e9, city="north")
+    predictions = np.concatenate([reg.predict(far), reg.predict(far_too)])
+    assert reg.target_range_[0] == y.min() and reg.target_range_[1] == y.max()
+    assert predictions.min() >= 0.7 and predictions.max() <= y.max()
+    assert predictions.dtype == np.float64
+
+
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+@pytest.mark.parametrize("Estimator", [TabularMLPClassifier, TabularMLPRegressor])
+def test_global_transform_output_leaves_fit_and_predict_alone(Estimator, output,
+                                                              table):
+    """The preprocessing inside the estimator returns arrays whatever the setting."""
+    pytest.importorskip(output)
+    X, y_class, y_real = table
+    y = y_class if Estimator is TabularMLPClassifier else y_real
+    before = quiet_fit(Estimator(**FAST), X, y)
+    expected = before.predict(X)
+    with sklearn.config_context(transform_output=output):
+        assert_array_equal(before.predict(X), expected)
+        during = quiet_fit(Estimator(**FAST), X, y)
+        assert_array_equal(during.predict(X), expected)
+
+
+@pytest.mark.parametrize("change", [
+    dict(income=np.inf), dict(income="high"), dict(extra=1.0),
+])
+def test_invalid_validation_data_are_named(change, table):
+    X, y, _ = table
+    with pytest.raises(ValueError, match="^Invalid X_val: "):
+        TabularMLPClassifier(**FAST).fit(X, y, X_val=X.assign(**change), y_val=y)
+
+
+@pytest.mark.parametrize("Estimator, y", [
+    (TabularMLPClassifier, ["yes"]), (TabularMLPRegressor, [1.0]),
+])
+def test_one_row_is_too_few_for_the_validation_split(Estimator, y):
+    with pytest.raises(ValueError, match=r"early_stopping=True holds out a "
+                       r"validation set.*\(validation_fraction=0.2\)"):
+        Estimator(**FAST).fit(pd.DataFrame({"x": [1.0]}), y)
+
+
+def test_subnormal_values_fit(table):
+    X, _, y = table
+    tiny = X.assign(age=X["age"] * 1e-320)
+    reg = quiet_fit(TabularMLPRegressor(**FAST), tiny, y)
+    assert np.isfinite(reg.predict(tiny)).all()
+
+
+def test_dates_predict_alike_in_any_unit(table):
+    """A date column read from CSV (us) predicts as the same dates in ns."""
+    X, y, _ = table
+    days = pd.to_timedelta(X["age"].round(), unit="D")
+    dated = X.assign(day=(pd.Timestamp("2020-01-01") + days).astype("datetime64[us]"))
+    dated.loc[::7, "day"] = pd.NaT
+    clf = quiet_fit(TabularMLPClassifier(**FAST), dated, y)
+    assert "missingindicator_day" in clf.preprocessor_.get_feature_names_out()
+    in_ns = dated.assign(day=dated["day"].astype("datetime64[ns]"))
+    assert_array_equal(clf.predict_proba(in_ns), clf.predict_proba(dated))
+
+
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_categorical_columns_of_other_dataframes_are_detected(library, table):
+    module = pytest.importorskip(library)
+    X, y, _ = table
+    columns = X.assign(city=X["city"].astype(str)).to_dict("list")
+    if library == "polars":
+        other = module.DataFrame(columns).with_columns(
+            module.col("city").cast(module.Categorical))
+    else:
+        other = module.table(columns)
+        other = other.set_column(2, "city", other["city"].dictionary_encode())
+    clf = quiet_fit(TabularMLPClassifier(**FAST), other, y)
+    assert_array_equal(clf.preprocessor_.is_categorical_, [False, False, True, True])
+    reference = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    assert_allclose(clf.predict_proba(other), reference.predict_proba(X), rtol=1e-5)

@@ -406,3 +406,79 @@ def test_piecewise_linear_encoding_skips_columns_of_few_values():
     pre = TabularPreprocessor(n_bins=4).fit(X)
     assert pre.bin_edges_[0] is None and len(pre.bin_edges_[1]) == 5
     assert pre.transform(X).shape == (10, 2 + 4)
+
+
+@pytest.mark.filterwarnings("error")
+def test_subnormal_spreads_count_as_none():
+    """A spread whose inverse overflows scales like a constant column's."""
+    rng = np.random.RandomState(0)
+    tiny = rng.rand(50) * 1e-309
+    X = np.c_[tiny, np.r_[tiny[:45], np.ones(5)], rng.rand(50)]
+    pre = TabularPreprocessor(n_bins=16).fit(X)
+    assert np.isfinite(pre.transform(X)).all()
+    # Subnormal IQRs: the first column has no spread left, the second its range.
+    assert_array_equal(pre.scale_[:2], [0.0, 2.0 / (1.0 - tiny[:45].min())])
+
+
+def date_frame(unit="us"):
+    dates = pd.Series(
+        pd.to_datetime(["2020-01-01", None, "2020-01-03", "2020-01-11"])
+    ).astype(f"datetime64[{unit}]")
+    return pd.DataFrame({
+        "date": dates,
+        "zoned": dates.dt.tz_localize("UTC").dt.tz_convert("America/New_York"),
+        "span": dates - dates.iloc[0],
+    })
+
+
+def test_dates_and_time_spans_are_seconds_with_missing_indicators():
+    day = 86400.0
+    pre = TabularPreprocessor().fit(date_frame())
+    assert not pre.is_categorical_.any()
+    assert_array_equal(pre.indicator_features_, [0, 1, 2])
+    # Medians of the present values (days 0, 2, 10): 2020-01-03 and 2 days.
+    assert_array_equal(pre.center_, [1578009600.0, 1578009600.0, 2 * day])
+    assert_array_equal(pre.scale_, 1 / (5 * day))
+    Xt = pre.transform(date_frame())
+    assert_array_equal(Xt[:, 0], Xt[:, 1])  # a timezone changes no instant
+    assert_array_equal(Xt[1], [0, 0, 0, 1, 1, 1])
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "ns"])
+def test_dates_encode_whatever_their_unit(unit):
+    pre = TabularPreprocessor().fit(date_frame("us"))
+    assert_array_equal(pre.transform(date_frame(unit)), pre.transform(date_frame()))
+
+
+def mixed_columns():
+    """Numbers with a missing one, strings, a category, booleans with a missing one."""
+    return {
+        "number": [1.0, None, 3.0, 4.0],
+        "text": ["a", None, "b", "a"],
+        "category": ["x", None, "y", "z"],
+        "flag": [True, None, False, True],
+    }
+
+
+def test_polars_frames_are_read_like_pandas_ones():
+    pl = pytest.importorskip("polars")
+    columns = mixed_columns()
+    frame = pl.DataFrame(columns).with_columns(pl.col("category").cast(pl.Categorical))
+    pandas_frame = pd.DataFrame(columns).astype({"category": "category"})
+    pre = TabularPreprocessor().fit(frame)
+    assert_array_equal(pre.is_categorical_, [False, True, True, True])
+    assert_array_equal(pre.feature_names_in_, list(columns))
+    assert_array_equal(pre.transform(frame),
+                       TabularPreprocessor().fit_transform(pandas_frame))
+
+
+def test_pyarrow_tables_are_read_like_pandas_ones():
+    pa = pytest.importorskip("pyarrow")
+    columns = mixed_columns()
+    table = pa.table(columns)
+    table = table.set_column(2, "category", table["category"].dictionary_encode())
+    frame = pd.DataFrame(columns).astype({"category": "category"})
+    pre = TabularPreprocessor().fit(table)
+    assert_array_equal(pre.is_categorical_, [False, True, True, True])
+    # The missing category stays missing (pyarrow's to_numpy would drop it).
+    assert_array_equal(pre.transform(table), TabularPreprocessor().fit_transform(frame))
