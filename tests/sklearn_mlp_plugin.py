@@ -15,7 +15,6 @@ installed, is never collected, or a skipped name no longer exists.
 """
 
 import importlib
-import importlib.util
 from unittest import mock
 
 import pytest
@@ -25,11 +24,19 @@ from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
 
 MODULE = "sklearn.neural_network.tests.test_mlp"
 
-# Test function name -> why it cannot run against another implementation.
+# Test function name -> the private internals of scikit-learn's that it needs.
 PRIVATE_INTERNALS = {
     "test_gradient": (
-        "compares _loss_grad_lbfgs with finite differences after _initialize "
-        "and _init_coef, scikit-learn's private training internals"
+        "calls the private _initialize, _init_coef and _loss_grad_lbfgs to "
+        "compare the gradient with finite differences"
+    ),
+    "test_learning_rate_warmstart": (
+        "reads the rate off the private _optimizer.learning_rate, a float in "
+        "scikit-learn's optimizers"
+    ),
+    "test_adaptive_learning_rate": (
+        "reads the rate off the private _optimizer.learning_rate, a float in "
+        "scikit-learn's optimizers"
     ),
 }
 
@@ -40,14 +47,15 @@ def pytest_configure(config):
     # Imported here, before any collector (the module's or the doctest one)
     # imports it, so the names it binds at import time, parametrizations
     # included, are ours.
-    if importlib.util.find_spec(MODULE) is None:
-        raise pytest.UsageError(f"{MODULE} is not installed: nothing to run")
-    with mock.patch.multiple(
-        sklearn.neural_network,
-        MLPClassifier=ScratchMLPClassifier,
-        MLPRegressor=ScratchMLPRegressor,
-    ):
-        module = importlib.import_module(MODULE)
+    try:
+        with mock.patch.multiple(
+            sklearn.neural_network,
+            MLPClassifier=ScratchMLPClassifier,
+            MLPRegressor=ScratchMLPRegressor,
+        ):
+            module = importlib.import_module(MODULE)
+    except ImportError as error:
+        raise pytest.UsageError(f"{MODULE} cannot be imported: {error}") from error
     if (module.MLPClassifier, module.MLPRegressor) != (
         ScratchMLPClassifier,
         ScratchMLPRegressor,
