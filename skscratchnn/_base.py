@@ -308,8 +308,9 @@ default=None
                     "Sample weights must contain at least one non-zero number."
                 )
         sample_weight = self._weigh_classes(Y, sample_weight)
-        # scikit-learn stratifies the early-stopping split of binary targets only.
-        stratify = Y[:, 0] if is_classifier(self) and Y.shape[1] == 1 else None
+        # scikit-learn stratifies the early-stopping split of binary targets only,
+        # on their one boolean column, so its error names the class 'True'.
+        stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
         data = TrainingData(
             X, self._training_targets(Y), sample_weight,
             check_validation_data(self, validation_data, X.dtype, Y.shape[1]),

@@ -178,6 +178,8 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
             # Multilabel targets name their classes by column, not by value.
             multilabel = type_of_target(y).startswith("multilabel")
             self._label_binarizer = LabelBinarizer().fit(y if multilabel else classes)
+            # y need not hold all of `classes`, but holds no other.
+            self._check_known_classes(unique_labels(y), incremental)
         elif reset or not hasattr(self, "_label_binarizer"):
             self._label_binarizer = LabelBinarizer().fit(y)
         else:

@@ -47,8 +47,9 @@ SHARED_PARAMETERS = """\
         ``e`` epochs. These change the rate between epochs;
         'coslog4' (RealMLP's) changes it at every step, to
         ``learning_rate_init * (1 - cos(2 pi log2(1 + 15 f))) / 2`` where ``f``
-        is the fraction of the ``max_iter`` epochs' steps done: four cycles
-        of doubling length, ending at 0. As in scikit-learn, 'invscaling'
+        is the fraction of the ``E`` epochs' steps done: four cycles
+        of doubling length, ending at 0. 'cosine' and 'coslog4' plan the fit
+        to last ``E`` epochs: reaching them gives no ``ConvergenceWarning``. As in scikit-learn, 'invscaling'
         and 'adaptive' apply to 'sgd' only unless ``schedule_adam=True``;
         'cosine' and 'coslog4' apply to 'sgd' and 'adam'. A warm-started fit
         starts the schedules again from ``learning_rate_init`` ('invscaling'

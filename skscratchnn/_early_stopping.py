@@ -40,7 +40,7 @@ def holdout_split(n_samples, fraction, stratify, rng):
     n_samples : int
     fraction : float
         ``validation_fraction``.
-    stratify : ndarray of shape (n_samples,) or None
+    stratify : ndarray of shape (n_samples,) or (n_samples, 1) or None
         Labels to stratify on (binary targets, as scikit-learn does).
     rng : numpy.random.RandomState
 

@@ -63,6 +63,15 @@ default='constant'
         self.epochs = 0
         self.steps = 0
 
+    @property
+    def spans_training(self):
+        """Whether the schedule is sized to the fit and ends at 0 there.
+
+        'cosine' and 'coslog4' anneal over the fit's epochs (steps): reaching
+        ``max_iter`` is their plan, not a failure to converge.
+        """
+        return self.schedule in ("cosine", "coslog4")
+
     def next_step(self):
         """Return the rate of the next step."""
         if self.schedule != "coslog4":

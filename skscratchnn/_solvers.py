@@ -294,7 +294,9 @@ class StochasticTrainer:
     def run(self, theta, X, Y, sw, rows, *, max_iter, shuffle, incremental=False):
         """Train for up to ``max_iter`` epochs over ``rows`` of the data (None: all).
 
-        ``incremental`` runs one epoch without a convergence warning
+        Reaching ``max_iter`` warns as in scikit-learn (whatever
+        ``n_iter_no_change``), unless the learning rate's schedule spans the
+        fit; ``incremental`` runs one epoch without a convergence warning
         (``partial_fit``). The best parameters are restored at the end if the
         monitor keeps them; Ctrl-C stops training cleanly after a warning.
         """
@@ -327,9 +329,10 @@ class StochasticTrainer:
                     state.no_improvement_count = 0
                 if incremental:
                     break
-                # With no convergence criterion (n_iter_no_change=inf), training
-                # for max_iter epochs is the plan, not a failure to converge.
-                if state.n_iter == max_iter and self.monitor.n_iter_no_change < np.inf:
+                if (
+                    state.n_iter == max_iter
+                    and not self.optimizer.learning_rate.spans_training
+                ):
                     warnings.warn(
                         f"Stochastic Optimizer: Maximum iterations ({max_iter}) "
                         "reached and the optimization hasn't converged yet.",

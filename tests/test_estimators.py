@@ -202,6 +202,14 @@ def test_partial_fit_takes_classes_on_first_call(multiclass_data):
         clf.partial_fit(X, y + 5)
 
 
+def test_partial_fit_refuses_y_with_classes_not_in_classes(binary_data):
+    X, y = binary_data
+    clf = ScratchMLPClassifier(solver="sgd", random_state=0)
+    with pytest.raises(ValueError, match=r"`y` has classes not in `self.classes_`"):
+        clf.partial_fit(X, y, classes=[1, 2])
+    assert not hasattr(clf, "classes_")  # a failed call leaves it unfitted
+
+
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
 def test_partial_fit_only_for_stochastic_solvers(Estimator):
     assert not hasattr(Estimator(solver="lbfgs"), "partial_fit")

@@ -25,6 +25,10 @@ from skscratchnn._solvers import (
     train_stochastic,
 )
 
+# Most tests train a few epochs up to max_iter, which warns as in scikit-learn;
+# the tests of that warning catch it themselves.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 def quadratic_problem(n=200, d=4, seed=0, weighted=False):
     rng = np.random.RandomState(seed)
@@ -93,6 +97,8 @@ class Recorder:
 
 
 class CountingOptimizer:
+    learning_rate = LearningRate(1.0)
+
     def __init__(self):
         self.calls = []
 
@@ -248,11 +254,24 @@ def test_run_warns_when_max_iter_is_reached_before_convergence():
     assert t.monitor.state.n_iter == 3
 
 
-def test_run_does_not_warn_without_a_convergence_criterion_or_incrementally():
+def test_run_warns_at_max_iter_without_a_convergence_criterion_too():
+    """As scikit-learn: n_iter_no_change=inf does not make max_iter the plan."""
     A, Y, _ = quadratic_problem()
+    t = trainer(quadratic, adam(4), batch_size=50, n_iter_no_change=np.inf)
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
+        t.run(np.zeros(4), A, Y, None, None, max_iter=3, shuffle=True)
+    assert t.monitor.state.n_iter == 3
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "coslog4"])
+def test_run_does_not_warn_at_the_end_of_its_schedule_or_incrementally(schedule):
+    """A schedule that anneals to 0 over max_iter epochs plans max_iter epochs."""
+    A, Y, _ = quadratic_problem()
+    rate = LearningRate(0.01, schedule, n_epochs=3, n_steps=12)
+    sized = AdamOptimizer(4, np.float64, rate, 0.9, 0.999, 1e-8)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        t = trainer(quadratic, adam(4), batch_size=50, n_iter_no_change=np.inf)
+        t = trainer(quadratic, sized, batch_size=50, n_iter_no_change=10)
         t.run(np.zeros(4), A, Y, None, None, max_iter=3, shuffle=True)
         partial = trainer(quadratic, adam(4), batch_size=50, n_iter_no_change=10)
         partial.run(np.zeros(4), A, Y, None, None, max_iter=3, shuffle=True,
