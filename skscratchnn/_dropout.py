@@ -15,6 +15,10 @@ small-integer ones included), two distinct rows share every mask of a fit with
 probability at most ``2**-31``, and those of one step with about ``2**-32``
 more; apart from that, masks have the keep rate asked for and show no
 correlation between rows or units beyond that of independent draws.
+
+A fit draws its :class:`DropoutKeys` and keeps them, with its rows' hashes,
+buffers and last masks, in one :class:`Dropout` that the forward and backward
+passes call layer by layer.
 """
 
 from dataclasses import dataclass
@@ -175,3 +179,75 @@ class DropoutKeys:
     def row_keys(self, hashes, step):
         """Return the rows' keys at update ``step`` from their ``hashes``."""
         return row_keys(hashes, self.seed ^ step)
+
+
+class Dropout:
+    """The dropout of one fit: its keys, its rows' hashes, buffers and masks.
+
+    The objective names each minibatch with :meth:`for_batch`; the forward
+    pass then calls :meth:`apply` after each hidden activation and the
+    backward pass :meth:`backward`. Layers are numbered as the network's
+    activations, the first hidden one being 1; each method leaves a layer of
+    rate 0 alone.
+
+    Parameters
+    ----------
+    keys : DropoutKeys
+    rates : sequence of float
+        Drop rate of each hidden layer.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        All the rows the fit's minibatches are taken from.
+    max_rows : int
+        The largest minibatch.
+    """
+
+    def __init__(self, keys, rates, X, max_rows):
+        self.keys = keys
+        self.rates = tuple(rates)
+        # A row's hash is the same at every step: computed once per fit.
+        self.hashes = keys.row_hashes(X)
+        self.masks = {
+            layer: np.empty((max_rows, len(unit_keys)), X.dtype)
+            for layer, (unit_keys, rate) in enumerate(zip(keys.unit_keys, rates), 1)
+            if rate > 0
+        }
+        width = max((mask.shape[1] for mask in self.masks.values()), default=0)
+        self._hash = np.empty((max_rows, width), np.uint32)
+        self._hash_tmp = np.empty_like(self._hash)
+        self._row_keys = None
+
+    def for_batch(self, step, rows):
+        """Key the next masks to update ``step`` and the data's ``rows``.
+
+        Parameters
+        ----------
+        step : int
+        rows : ndarray of int or slice
+            The rows of ``X`` that the minibatch holds, in its order.
+        """
+        self._row_keys = self.keys.row_keys(self.hashes[rows], step)
+
+    def apply(self, A, layer):
+        """Draw the mask of hidden ``layer``, keep it and multiply ``A`` by it in place."""
+        if layer not in self.masks:
+            return
+        n, width = A.shape
+        mask = self.masks[layer][:n]
+        fill_mask(mask, self._row_keys, self.keys.unit_keys[layer - 1],
+                  self.rates[layer - 1], self._hash[:n, :width],
+                  self._hash_tmp[:n, :width])
+        A *= mask
+
+    def backward(self, delta, layer):
+        """Multiply ``delta`` in place by the last mask of hidden ``layer``."""
+        if layer in self.masks:
+            delta *= self.masks[layer][: delta.shape[0]]
+
+    def unscaled(self, A, layer):
+        """Return the masked ``A`` of ``layer`` without the ``1 / (1 - rate)`` scale.
+
+        Kept units get their activation back; dropped ones stay 0.
+        """
+        if layer not in self.masks:
+            return A
+        return A * (1.0 - self.rates[layer - 1])

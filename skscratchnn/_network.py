@@ -7,7 +7,8 @@ about scikit-learn. Notation, with ``L`` layers of weights:
 - ``W[i], b[i]`` : (units[i], units[i + 1]) weights, (units[i + 1],) biases,
   views into ``theta`` (see :class:`ParamLayout`).
 - ``A[i]`` : (n, units[i]) activations; hidden ones are ``f(A[i-1] W + b)``
-  times the dropout mask, the last holds the output pre-activation.
+  then dropout (the fit's :class:`~._dropout.Dropout`, reached through the
+  :class:`Workspace`), the last holds the output pre-activation.
 - ``delta`` : gradient of the loss with respect to a layer's pre-activation.
 - ``Y`` : (n, n_outputs) encoded targets; ``sw`` : (n,) sample weights or None.
 
@@ -21,7 +22,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, DERIVATIVES, NEEDS_PREACTIVATION
-from ._dropout import fill_mask
 from ._losses import LOSSES, OUTPUT_ACTIVATIONS
 from ._params import ParamLayout
 
@@ -69,6 +69,7 @@ class Network:
 
     @property
     def has_dropout(self):
+        """Whether any hidden layer has a nonzero drop rate."""
         return any(rate > 0 for rate in self.dropout)
 
 
@@ -81,10 +82,13 @@ class Workspace:
     max_rows : int
     dtype : numpy dtype
     training : bool, default=True
-        Also allocate what the backward pass and dropout need.
+        Also allocate what the backward pass needs.
+    dropout : Dropout, default=None
+        The fit's dropout, which keeps its own buffers and masks; None trains
+        (or predicts) without.
     """
 
-    def __init__(self, network, max_rows, dtype, training=True):
+    def __init__(self, network, max_rows, dtype, training=True, dropout=None):
         units = network.layout.layer_units
         hidden = range(1, network.n_weight_layers)
 
@@ -96,12 +100,7 @@ class Workspace:
         self.Z = buffers(hidden if needs_z else [])
         self.delta = buffers(hidden if training else [])
         self.ones = np.ones(max_rows if training else 0, dtype)
-        dropped = [i for i in hidden if training and network.has_dropout
-                   and network.dropout[i - 1] > 0]
-        self.mask = buffers(dropped)
-        width = max((units[i] for i in dropped), default=0)
-        self.hash = np.empty((max_rows, width), np.uint32)
-        self.hash_tmp = np.empty_like(self.hash)
+        self.dropout = dropout
         scaled = network.layout.input_scaling
         self.X_scaled = np.empty((max_rows if scaled else 0, units[0]), dtype)
         self.input = None  # the first layer's input of the last forward pass
@@ -127,21 +126,16 @@ def _scaled_input(theta, X, network, work):
     return np.multiply(X, scales, out=work.X_scaled[: X.shape[0]])
 
 
-def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None,
-             row_hashes=None):
+def _forward(theta, X, network, work):
     """Run the forward pass over ``work``'s buffers; return the output pre-activation.
 
-    With ``dropout_keys`` each hidden activation is multiplied by its inverted
-    dropout mask, kept in ``work.mask`` for the backward pass.
+    With ``work.dropout`` each hidden activation is multiplied by its inverted
+    dropout mask, which the dropout keeps for the backward pass.
     """
     n = X.shape[0]
     coefs, intercepts = network.layout.unpack(theta)
     activate = ACTIVATIONS[network.activation]
-    keys = None
-    if dropout_keys is not None:
-        if row_hashes is None:
-            row_hashes = dropout_keys.row_hashes(X)
-        keys = dropout_keys.row_keys(row_hashes, dropout_salt)
+    dropout = work.dropout
     # Kept for the backward pass: the input the first layer multiplied.
     work.input = A_prev = _scaled_input(theta, X, network, work)
     for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
@@ -152,24 +146,13 @@ def _forward(theta, X, network, work, dropout_salt=None, dropout_keys=None,
             if i in work.Z:
                 np.copyto(work.Z[i][:n], A)
             activate(A)
-            if keys is not None and i in work.mask:
-                mask = work.mask[i][:n]
-                width = A.shape[1]
-                fill_mask(
-                    mask,
-                    keys,
-                    dropout_keys.unit_keys[i - 1],
-                    network.dropout[i - 1],
-                    work.hash[:n, :width],
-                    work.hash_tmp[:n, :width],
-                )
-                A *= mask
+            if dropout is not None:
+                dropout.apply(A, i)
         A_prev = A
     return A_prev
 
 
-def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_keys=None,
-                  row_hashes=None):
+def loss_and_grad(theta, X, Y, sw, network, work):
     r"""Compute the objective and its gradient with respect to ``theta``.
 
     Parameters
@@ -180,14 +163,9 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
     sw : ndarray of shape (n_samples,) or None
     network : Network
     work : Workspace
-        Buffers with room for ``n_samples`` rows; ``work.grad`` receives the gradient.
-    dropout_salt : int, default=None
-        Update step, so each step draws fresh masks.
-    dropout_keys : DropoutKeys, default=None
-        Switches dropout on (training only).
-    row_hashes : ndarray of uint64 of shape (n_samples,), default=None
-        ``dropout_keys.row_hashes(X)``, for a fit that computes them once for
-        all its rows; None computes them from ``X``.
+        Buffers with room for ``n_samples`` rows; ``work.grad`` receives the
+        gradient. Its ``dropout``, if any, must have been told the batch
+        (:meth:`~._dropout.Dropout.for_batch`).
 
     Returns
     -------
@@ -212,7 +190,7 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
     layout = network.layout
     coefs, _ = layout.unpack(theta)
     grad_coefs, grad_intercepts = layout.unpack(work.grad)
-    delta = _forward(theta, X, network, work, dropout_salt, dropout_keys, row_hashes)
+    delta = _forward(theta, X, network, work)
 
     sample_losses = LOSSES[network.out_activation](delta, Y)
     if sw is None:
@@ -227,6 +205,7 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
     loss += 0.5 * network.alpha * float(np.dot(weights, weights)) / sw_sum
 
     derivative = DERIVATIVES[network.activation]
+    dropout = work.dropout
     for i in range(network.n_weight_layers, 0, -1):
         A_prev = work.input if i == 1 else work.A[i - 1][:n]
         if sp.issparse(A_prev):
@@ -245,11 +224,11 @@ def loss_and_grad(theta, X, Y, sw, network, work, dropout_salt=None, dropout_key
         derivative_input = A_prev
         if i - 1 in work.Z:
             derivative_input = work.Z[i - 1][:n]
-        if dropout_keys is not None and i - 1 in work.mask:
-            delta_prev *= work.mask[i - 1][:n]
+        if dropout is not None:
+            dropout.backward(delta_prev, i - 1)
             if network.activation not in _SCALE_FREE_DERIVATIVES | NEEDS_PREACTIVATION:
                 # Dropped units have delta 0 already; kept ones need A unscaled.
-                derivative_input = A_prev * (1.0 - network.dropout[i - 2])
+                derivative_input = dropout.unscaled(A_prev, i - 1)
         derivative(derivative_input, delta_prev)
         delta = delta_prev
 

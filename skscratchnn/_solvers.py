@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from ._callbacks import NO_HOOKS
-from ._dropout import DropoutKeys
+from ._dropout import Dropout, DropoutKeys
 from ._early_stopping import EarlyStoppingMonitor, holdout_split
 from ._network import Workspace, loss_and_grad
 from ._optimizers import OptimizerOptions, continue_optimizer
@@ -243,13 +243,15 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
         n_iter_no_change=config.n_iter_no_change,
         keep_best=config.restore_best and not incremental,
     )
-    work = Workspace(network, batch_size, X.dtype)
-    # A row's content hash is the same at every step: computed once, not per batch.
-    hashes = None if dropout_keys is None else dropout_keys.row_hashes(X)
+    dropout = None
+    if dropout_keys is not None:
+        dropout = Dropout(dropout_keys, network.dropout, X, batch_size)
+    work = Workspace(network, batch_size, X.dtype, dropout=dropout)
 
     def objective(theta, Xb, Yb, swb, step, rows):
-        return loss_and_grad(theta, Xb, Yb, swb, network, work, step, dropout_keys,
-                             None if hashes is None else hashes[rows])
+        if dropout is not None:
+            dropout.for_batch(step, rows)
+        return loss_and_grad(theta, Xb, Yb, swb, network, work)
 
     progress = EpochProgress(1 if incremental else max_iter, config.verbose)
     trainer = StochasticTrainer(

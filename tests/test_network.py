@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from skscratchnn._activations import ACTIVATIONS
-from skscratchnn._dropout import DropoutKeys
+from skscratchnn._dropout import Dropout, DropoutKeys
 from skscratchnn._network import Network, Workspace, loss_and_grad, predict_raw
 from skscratchnn._params import ParamLayout
 
@@ -45,6 +45,18 @@ def network_with_dropout(activation, dropout, alpha=0.0):
     return network, theta, DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
 
 
+def training_workspace(network, X, keys, step):
+    """A workspace for a batch of all of ``X``, with ``keys``' dropout at ``step``.
+
+    ``keys`` None trains without dropout.
+    """
+    dropout = None
+    if keys is not None:
+        dropout = Dropout(keys, network.dropout, X, X.shape[0])
+        dropout.for_batch(step, slice(None))
+    return Workspace(network, X.shape[0], np.float64, dropout=dropout)
+
+
 def central_differences(f, theta, h=1e-6):
     grad = np.empty_like(theta)
     for i in range(theta.size):
@@ -75,13 +87,13 @@ def test_loss_and_grad_matches_finite_differences(
     keys = None
     if dropout:
         keys = DropoutKeys.draw(rng, network.layout.layer_units, np.float64)
-    work = Workspace(network, N_SAMPLES, np.float64)
+    # The same step every call: a fixed dropout mask.
+    work = training_workspace(network, X, keys, 7)
 
     def loss(th):
-        # The same salt every call: a fixed dropout mask.
-        return loss_and_grad(th, X, Y, sw, network, work, 7, keys)[0]
+        return loss_and_grad(th, X, Y, sw, network, work)[0]
 
-    grad = loss_and_grad(theta, X, Y, sw, network, work, 7, keys)[1].copy()
+    grad = loss_and_grad(theta, X, Y, sw, network, work)[1].copy()
     assert relative_error(grad, central_differences(loss, theta)) < 1e-7
 
 
@@ -103,12 +115,12 @@ def test_scaling_layer_gradient_matches_finite_differences(
     keys = DropoutKeys.draw(rng, layout.layer_units, np.float64)
     sw = rng.uniform(0.5, 2.0, N_SAMPLES)
     X_in = sp.csr_matrix(X) if sparse else X
-    work = Workspace(network, N_SAMPLES, np.float64)
+    work = training_workspace(network, X_in, keys, 5)
 
     def loss(th):
-        return loss_and_grad(th, X_in, Y, sw, network, work, 5, keys)[0]
+        return loss_and_grad(th, X_in, Y, sw, network, work)[0]
 
-    grad = loss_and_grad(theta, X_in, Y, sw, network, work, 5, keys)[1].copy()
+    grad = loss_and_grad(theta, X_in, Y, sw, network, work)[1].copy()
     assert relative_error(grad, central_differences(loss, theta)) < 1e-7
     assert np.abs(layout.scales(grad)).sum() > 0
 
@@ -136,10 +148,11 @@ def test_loss_and_grad_sparse_equals_dense():
     X, Y = make_problem("softmax")
     X[X < 0.3] = 0
     network, theta, keys = network_with_dropout("relu", (0.2, 0.2), alpha=0.1)
-    work = Workspace(network, N_SAMPLES, np.float64)
-    dense = loss_and_grad(theta, X, Y, None, network, work, 3, keys)
-    dense = dense[0], dense[1].copy()
-    sparse = loss_and_grad(theta, sp.csr_matrix(X), Y, None, network, work, 3, keys)
+    dense = loss_and_grad(theta, X, Y, None, network,
+                          training_workspace(network, X, keys, 3))
+    X_sparse = sp.csr_matrix(X)
+    sparse = loss_and_grad(theta, X_sparse, Y, None, network,
+                           training_workspace(network, X_sparse, keys, 3))
     assert sparse[0] == pytest.approx(dense[0], rel=1e-12)
     np.testing.assert_allclose(sparse[1], dense[1], rtol=1e-10, atol=1e-14)
 
@@ -150,15 +163,17 @@ def test_dropout_masks_follow_sample_content():
     network, theta, keys = network_with_dropout("tanh", (0.5, 0.5))
     sw = np.ones(N_SAMPLES)
     sw[0] = 2
-    work = Workspace(network, N_SAMPLES + 1, np.float64)
-    weighted = loss_and_grad(theta, X, Y, sw, network, work, 0, keys)
+    work = training_workspace(network, X, keys, 0)
+    weighted = loss_and_grad(theta, X, Y, sw, network, work)
     weighted = weighted[0], weighted[1].copy()
     X2, Y2 = np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]])
-    repeated = loss_and_grad(theta, X2, Y2, None, network, work, 0, keys)
+    repeated = loss_and_grad(theta, X2, Y2, None, network,
+                             training_workspace(network, X2, keys, 0))
     assert repeated[0] == pytest.approx(weighted[0], rel=1e-12)
     np.testing.assert_allclose(repeated[1], weighted[1], rtol=1e-10, atol=1e-14)
     # ...and another step draws another mask.
-    other_step = loss_and_grad(theta, X, Y, sw, network, work, 1, keys)[0]
+    work.dropout.for_batch(1, slice(None))
+    other_step = loss_and_grad(theta, X, Y, sw, network, work)[0]
     assert other_step != pytest.approx(weighted[0], rel=1e-6)
 
 
@@ -248,12 +263,13 @@ def test_dropout_row_hashes_computed_once_give_the_same_step():
     gradient that hashing the batch itself gives."""
     X, Y = make_problem("softmax")
     network, theta, keys = network_with_dropout("relu", (0.5, 0.5))
-    hashes = keys.row_hashes(X)
     rows = np.array([5, 0, 3, 3, 8])
-    work = Workspace(network, len(rows), np.float64)
-    own = loss_and_grad(theta, X[rows], Y[rows], None, network, work, 4, keys)
+    own = loss_and_grad(theta, X[rows], Y[rows], None, network,
+                        training_workspace(network, X[rows], keys, 4))
     own = own[0], own[1].copy()
-    given = loss_and_grad(theta, X[rows], Y[rows], None, network, work, 4, keys,
-                          hashes[rows])
+    dropout = Dropout(keys, network.dropout, X, len(rows))
+    dropout.for_batch(4, rows)
+    work = Workspace(network, len(rows), np.float64, dropout=dropout)
+    given = loss_and_grad(theta, X[rows], Y[rows], None, network, work)
     assert given[0] == own[0]
     np.testing.assert_array_equal(given[1], own[1])
