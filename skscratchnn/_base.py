@@ -6,6 +6,7 @@ early stopping in ``_early_stopping`` and the fitted state in ``_state``.
 """
 
 from abc import ABCMeta, abstractmethod
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -180,6 +181,14 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset
         )
 
+    def _input_encoding(self, X):
+        """Return the network's fixed first map of ``X`` and the width it gives.
+
+        The map (see :class:`Network`) runs on each batch; None gives ``X``
+        to the first layer as it is.
+        """
+        return None, X.shape[1]
+
     @abstractmethod
     def _encode_targets(self, y, X, *, reset, incremental, classes=None):
         """Validate ``y`` for the rows of ``X``; return 2-D float targets of
@@ -321,12 +330,13 @@ default=None
     def _build(self, data, out_activation, resume, rng):
         """Return the network to train and its starting parameters ``theta``."""
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
+        encode, n_inputs = self._input_encoding(data.X)
         layout = ParamLayout(
-            [data.X.shape[1], *hidden, data.Y.shape[1]], input_scaling=self.scaling_layer
+            [n_inputs, *hidden, data.Y.shape[1]], input_scaling=self.scaling_layer
         )
         network = Network(
             layout, self.activation, out_activation, self.alpha,
-            check_dropout(self.dropout, len(hidden), self.solver),
+            check_dropout(self.dropout, len(hidden), self.solver), encode,
         )
         dtype = data.X.dtype
         if not resume:
@@ -411,7 +421,9 @@ default=None
         X = self._prediction_input(X)
         theta = current_theta(self)
         dtype = np.result_type(theta.dtype, X.dtype)
-        network = Network(self._layout, self._network.activation, self.out_activation_)
+        network = replace(
+            self._network, layout=self._layout, out_activation=self.out_activation_
+        )
         return predict_raw(
             theta.astype(dtype, copy=False), X.astype(dtype, copy=False), network
         )

@@ -45,6 +45,11 @@ class Network:
         L2 penalty on the weights.
     dropout : tuple of float, default=()
         Drop rate of each hidden layer; empty means no dropout.
+    encode : callable, default=None
+        A fixed first map, without parameters, from the data's columns to the
+        first layer's ``units[0]`` inputs: ``encode(X, out)`` writes them into
+        ``out`` and returns it. It runs on each batch, so a wide encoding of
+        the data never has to exist in full. None takes ``X`` as it is.
     """
 
     layout: ParamLayout
@@ -52,6 +57,7 @@ class Network:
     out_activation: str
     alpha: float = 0.0
     dropout: tuple = ()
+    encode: object = None
 
     @property
     def n_weight_layers(self):
@@ -65,7 +71,8 @@ class Network:
         scales folded into the first weights: a plain MLP, equal in output.
         """
         layout, theta = self.layout.fold_input_scaling(theta)
-        return theta, Network(layout, self.activation, self.out_activation)
+        return theta, Network(layout, self.activation, self.out_activation,
+                              encode=self.encode)
 
     @property
     def has_dropout(self):
@@ -101,9 +108,13 @@ class Workspace:
         self.delta = buffers(hidden if training else [])
         self.ones = np.ones(max_rows if training else 0, dtype)
         self.dropout = dropout
+        encoded = network.encode is not None
+        self.encoded = np.empty((max_rows if encoded else 0, units[0]), dtype)
         scaled = network.layout.input_scaling
         self.X_scaled = np.empty((max_rows if scaled else 0, units[0]), dtype)
-        self.input = None  # the first layer's input of the last forward pass
+        # Of the last forward pass: the data as the first layer takes them
+        # (encoded), and the input it multiplied (scaled too).
+        self.X = self.input = None
         self.grad = np.empty(network.layout.n_params if training else 0, dtype)
         self.penalty = np.empty(network.layout.n_coefs if training else 0, dtype)
 
@@ -137,6 +148,9 @@ def _forward(theta, X, network, work):
     activate = ACTIVATIONS[network.activation]
     dropout = work.dropout
     # Kept for the backward pass: the input the first layer multiplied.
+    if network.encode is not None:
+        X = network.encode(X, work.encoded[:n])
+    work.X = X
     work.input = A_prev = _scaled_input(theta, X, network, work)
     for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
         A = work.A[i][:n]
@@ -217,7 +231,9 @@ def loss_and_grad(theta, X, Y, sw, network, work):
         if i == 1:
             if layout.input_scaling:
                 # d loss / d s_j = sum_n X_nj (delta W^T)_nj
-                layout.scales(work.grad)[...] = _column_dot(X, delta @ coefs[0].T)
+                layout.scales(work.grad)[...] = _column_dot(
+                    work.X, delta @ coefs[0].T
+                )
             break
         delta_prev = work.delta[i - 1][:n]
         np.matmul(delta, coefs[i - 1].T, out=delta_prev)

@@ -220,7 +220,9 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
     X, Y, sw = data.X, data.Y, data.sw
     dropout_keys = None
     if network.has_dropout:
-        dropout_keys = DropoutKeys.draw(rng, network.layout.layer_units, X.dtype)
+        # Keyed on the rows as given: before the network's encoding, if any.
+        units = (X.shape[1], *network.layout.layer_units[1:])
+        dropout_keys = DropoutKeys.draw(rng, units, X.dtype)
     rows, validation = None, data.validation
     if config.early_stopping and validation is None:
         rows, val_rows = holdout_split(

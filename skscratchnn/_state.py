@@ -167,8 +167,9 @@ def current_theta(estimator):
     # The hidden activation as fitted, else (weights set by hand) as set now.
     fitted = vars(estimator).get("_network")
     activation = estimator.activation if fitted is None else fitted.activation
+    encode = None if fitted is None else fitted.encode
     out_activation = getattr(estimator, "out_activation_", None)
-    network = Network(layout, activation, out_activation)
+    network = Network(layout, activation, out_activation, encode=encode)
     attributes = network_attributes(theta, network)
     attributes.pop("out_activation_")  # set by fit or by the user
     vars(estimator).update(attributes)

@@ -144,6 +144,37 @@ def test_folding_the_scaling_layer_keeps_predictions():
     )
 
 
+def squares_and_products(X, out):
+    """A fixed encoding for the tests: each column, its square, its products."""
+    n_features = X.shape[1]
+    out[:, :n_features] = X
+    out[:, n_features : 2 * n_features] = X**2
+    out[:, 2 * n_features :] = X[:, :1] * X[:, 1:]
+    return out
+
+
+@pytest.mark.parametrize("scaling", [False, True])
+def test_an_encoding_is_the_network_on_the_encoded_data(scaling):
+    """Loss, gradient (input scales included) and outputs as if X were encoded."""
+    X, Y = make_problem("softmax")
+    n_encoded = 3 * N_FEATURES - 1
+    encoded = squares_and_products(X, np.empty((N_SAMPLES, n_encoded)))
+    layout = ParamLayout([n_encoded, *HIDDEN, 3], input_scaling=scaling)
+    plain = Network(layout, "tanh", "softmax", alpha=0.1)
+    mapped = Network(layout, "tanh", "softmax", alpha=0.1, encode=squares_and_products)
+    rng = np.random.RandomState(0)
+    theta = layout.init_ntk(rng, np.float64)
+    theta += rng.normal(scale=0.3, size=theta.size)
+    expected = loss_and_grad(theta, encoded, Y, None, plain, Workspace(plain, N_SAMPLES,
+                                                                       np.float64))
+    loss, grad = loss_and_grad(theta, X, Y, None, mapped,
+                               Workspace(mapped, N_SAMPLES, np.float64))
+    assert loss == expected[0]
+    np.testing.assert_array_equal(grad, expected[1])
+    np.testing.assert_array_equal(predict_raw(theta, X, mapped, chunk_rows=7),
+                                  predict_raw(theta, encoded, plain))
+
+
 def test_loss_and_grad_sparse_equals_dense():
     X, Y = make_problem("softmax")
     X[X < 0.3] = 0
