@@ -28,10 +28,6 @@ Y_REAL = X @ [1.0, -2.0, 0.5, 0.0]
 DIVERGED = "Training diverged|non-finite parameter weights"
 
 
-def targets(Estimator):
-    return Y_CLASS if Estimator is ScratchMLPClassifier else Y_REAL
-
-
 @settings(max_examples=30, deadline=None)
 @given(
     exponent=st.sampled_from([-30, -10, 10, 30]),
@@ -39,7 +35,9 @@ def targets(Estimator):
     solver=st.sampled_from(["adam", "sgd", "lbfgs"]),
     Estimator=st.sampled_from([ScratchMLPClassifier, ScratchMLPRegressor]),
 )
-def test_extreme_feature_scales_fit_or_fail_clearly(exponent, dtype, solver, Estimator):
+def test_extreme_feature_scales_fit_or_fail_clearly(
+    exponent, dtype, solver, Estimator, targets
+):
     est = Estimator(hidden_layer_sizes=(5,), solver=solver, max_iter=10, random_state=0)
     X_scaled = (X * 10.0**exponent).astype(dtype)
     try:
@@ -107,7 +105,7 @@ def diverging(Estimator, **params):
 
 
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
-def test_diverging_fit_raises_and_stays_unfitted(Estimator):
+def test_diverging_fit_raises_and_stays_unfitted(Estimator, targets):
     est = diverging(Estimator)
     X_big = X * 1e30 if Estimator is ScratchMLPClassifier else X
     with pytest.raises(ValueError, match=DIVERGED):
@@ -144,7 +142,7 @@ def test_diverging_warm_start_rolls_back(solver):
 
 
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
-def test_diverging_partial_fit_rolls_back(Estimator):
+def test_diverging_partial_fit_rolls_back(Estimator, targets):
     est = Estimator(hidden_layer_sizes=(5,), solver="sgd", batch_size=1, random_state=0)
     is_classifier = Estimator is ScratchMLPClassifier
     kwargs = {"classes": np.unique(Y_CLASS)} if is_classifier else {}

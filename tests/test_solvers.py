@@ -442,10 +442,8 @@ def test_train_lbfgs_fits_a_network_and_reports_its_loss():
     X, Y, network, theta = tiny_problem()
     work = Workspace(network, len(X), np.float64)
     initial = loss_and_grad(theta, X, Y, None, network, work)[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        n_iter, loss = train_lbfgs(theta, network, TrainingData(X, Y), max_iter=30,
-                                   max_fun=15000, tol=1e-4, verbose=False)
+    n_iter, loss = train_lbfgs(theta, network, TrainingData(X, Y), max_iter=30,
+                               max_fun=15000, tol=1e-4, verbose=False)
     assert 1 <= n_iter <= 30
     assert loss == pytest.approx(loss_and_grad(theta, X, Y, None, network, work)[0],
                                  rel=1e-10)

@@ -1,12 +1,11 @@
 """The fitted state: clearing it, the training record, weights as views, rollback."""
 
 import pickle
-import warnings
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
@@ -22,6 +21,10 @@ from skscratchnn._state import (
     training_state,
 )
 
+# Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
+# set their own filters.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 @pytest.fixture(scope="module")
 def data():
@@ -33,9 +36,7 @@ def data():
 def fitted(data, **params):
     X, y = data
     params = {"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0, **params}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return ScratchMLPClassifier(**params).fit(X, y)
+    return ScratchMLPClassifier(**params).fit(X, y)
 
 
 # -- clear_fit_state --------------------------------------------------------------
@@ -106,10 +107,8 @@ def test_training_state_of_a_fitted_estimator_matches_its_attributes(data):
 
 def sklearn_fitted(data, early_stopping):
     X, y = data
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return MLPClassifier((4,), max_iter=3, random_state=0,
-                             early_stopping=early_stopping).fit(X, y)
+    return MLPClassifier((4,), max_iter=3, random_state=0,
+                         early_stopping=early_stopping).fit(X, y)
 
 
 NONE_ATTRIBUTES = ("best_loss_", "validation_scores_", "best_validation_score_")
