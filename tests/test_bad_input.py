@@ -5,6 +5,7 @@ gives what the dense float array gives, and that nothing passed in is modified.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
@@ -130,6 +131,16 @@ def test_fit_rejects_y_of_wrong_length(Estimator, n_targets, targets):
         Estimator(**FAST).fit(X, y)
 
 
+def test_predict_with_reordered_columns_names_X_only(binary_data, smaller):
+    X, y = binary_data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = ScratchMLPClassifier(max_iter=2, **smaller).fit(frame, y)
+    with pytest.raises(ValueError) as error:
+        clf.predict(frame[frame.columns[::-1]])
+    assert "X and y" not in str(error.value)
+    assert "feature names" in str(error.value)
+
+
 # -- types -----------------------------------------------------------------------
 
 
@@ -232,6 +243,12 @@ def test_rejects_negative_sample_weight(row, value):
 def test_rejects_bad_sample_weight(Estimator, sample_weight, problem, targets):
     with pytest.raises(ValueError, match=problem):
         Estimator(**FAST).fit(X, targets(Estimator), sample_weight=sample_weight)
+
+
+def test_all_zero_sample_weight_is_still_an_error(binary_data, smaller):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        ScratchMLPClassifier(**smaller).fit(X, y, sample_weight=np.zeros(len(y)))
 
 
 # -- sparse formats: all converted to CSR, as dense ---------------------------------

@@ -1,9 +1,11 @@
-"""Behaviour shared by both estimators: sklearn integration, continuation, agreement."""
+"""Behaviour shared by both estimators: sklearn integration, continuation, agreement,
+parameter checks, precision."""
 
 import pickle
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -247,6 +249,18 @@ def test_invalid_parameters_raise_naming_the_parameter(Estimator, params, match,
         Estimator(**params).fit(*binary_data)
 
 
+@pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
+def test_unknown_keyword_names_the_class_called(Estimator):
+    with pytest.raises(TypeError, match=rf"^{Estimator.__name__}\.__init__\(\)"):
+        Estimator(hidden_units=3)
+
+
+@pytest.mark.parametrize("sizes", [(0.5,), (2.7,), (3, 1.0), 2.0])
+def test_non_integer_hidden_layer_sizes_are_refused(sizes, binary_data):
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        ScratchMLPClassifier(hidden_layer_sizes=sizes).fit(*binary_data)
+
+
 def test_dropout_with_lbfgs_names_both_parameters(binary_data):
     with pytest.raises(ValueError, match="dropout.*lbfgs"):
         ScratchMLPClassifier(solver="lbfgs", dropout=0.1).fit(*binary_data)
@@ -263,6 +277,15 @@ def test_float32_is_trained_and_predicted_in_float32(multiclass_data):
     assert clf.coefs_[0].dtype == np.float32
     assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
     assert clf.predict_proba(X).dtype == np.float64
+
+
+def test_float64_model_predicts_float32_input_in_float64(regression_data, smaller):
+    X, y = regression_data
+    reg = ScratchMLPRegressor(max_iter=20, **smaller).fit(X, 1e6 + y)
+    X32 = X.astype(np.float32)
+    prediction = reg.predict(X32)
+    assert prediction.dtype == np.float64
+    assert_array_equal(prediction, reg.predict(X32.astype(np.float64)))
 
 
 def test_failed_fit_leaves_the_estimator_as_it_was(multiclass_data):
