@@ -5,6 +5,7 @@ gives what the dense float array gives, and that nothing passed in is modified.
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
@@ -27,12 +28,10 @@ Y_REAL = RNG.randn(30)
 SPARSE_FORMATS = ["csr", "csc", "coo", "lil", "dok", "bsr", "dia"]
 
 
-def targets(Estimator):
-    return Y_CLASS if Estimator is ScratchMLPClassifier else Y_REAL
-
-
-def fitted(Estimator, **params):
-    return Estimator(**{**FAST, **params}).fit(X, targets(Estimator))
+@pytest.fixture(scope="module")
+def fitted(targets):
+    """``fitted(Estimator)``: a quick fit on this module's data."""
+    return lambda Estimator: Estimator(**FAST).fit(X, targets(Estimator))
 
 
 # -- non-finite values -----------------------------------------------------------
@@ -46,7 +45,7 @@ def fitted(Estimator, **params):
     dtype=st.sampled_from([np.float32, np.float64]),
     Estimator=st.sampled_from(ESTIMATORS),
 )
-def test_fit_rejects_non_finite_X(row, col, value, dtype, Estimator):
+def test_fit_rejects_non_finite_X(row, col, value, dtype, Estimator, targets):
     X_bad = X.astype(dtype)
     X_bad[row, col] = value
     with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
@@ -71,7 +70,7 @@ def test_classifier_rejects_nan_label():
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_predict_rejects_non_finite_X(Estimator, value):
+def test_predict_rejects_non_finite_X(Estimator, value, fitted):
     X_bad = X.copy()
     X_bad[0, 0] = value
     with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
@@ -83,7 +82,7 @@ def test_predict_rejects_non_finite_X(Estimator, value):
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize("n_features", [3, 5])
-def test_predict_rejects_wrong_number_of_features(Estimator, n_features):
+def test_predict_rejects_wrong_number_of_features(Estimator, n_features, fitted):
     with pytest.raises(ValueError, match=f"X has {n_features} features, but .* 4"):
         fitted(Estimator).predict(RNG.randn(5, n_features))
 
@@ -99,13 +98,13 @@ def test_partial_fit_rejects_wrong_number_of_features():
     "shape, problem",
     [((0, 4), r"0 sample\(s\)"), ((30, 0), r"0 feature\(s\)")],
 )
-def test_fit_rejects_empty_X(Estimator, shape, problem):
+def test_fit_rejects_empty_X(Estimator, shape, problem, targets):
     with pytest.raises(ValueError, match=f"X is invalid: .*{problem}"):
         Estimator(**FAST).fit(np.empty(shape), targets(Estimator)[: shape[0]])
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_predict_rejects_empty_X(Estimator):
+def test_predict_rejects_empty_X(Estimator, fitted):
     with pytest.raises(ValueError, match=r"X is invalid: .*0 sample\(s\)"):
         fitted(Estimator).predict(np.empty((0, 4)))
 
@@ -116,7 +115,7 @@ def test_predict_rejects_empty_X(Estimator):
     "X_bad, problem",
     [(X.reshape(30, 2, 2), "dim 3"), (X[:, 0], "Expected 2D array, got 1D")],
 )
-def test_rejects_X_that_is_not_2d(Estimator, method, X_bad, problem):
+def test_rejects_X_that_is_not_2d(Estimator, method, X_bad, problem, targets, fitted):
     est = fitted(Estimator) if method == "predict" else Estimator(**FAST)
     args = (X_bad,) if method == "predict" else (X_bad, targets(Estimator))
     with pytest.raises(ValueError, match=f"X is invalid: .*{problem}"):
@@ -125,18 +124,28 @@ def test_rejects_X_that_is_not_2d(Estimator, method, X_bad, problem):
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize("n_targets", [29, 31])
-def test_fit_rejects_y_of_wrong_length(Estimator, n_targets):
+def test_fit_rejects_y_of_wrong_length(Estimator, n_targets, targets):
     y = np.resize(targets(Estimator), n_targets)
     problem = rf"X and y do not match: .*\[30, {n_targets}\]"
     with pytest.raises(ValueError, match=problem):
         Estimator(**FAST).fit(X, y)
 
 
+def test_predict_with_reordered_columns_names_X_only(binary_data, smaller):
+    X, y = binary_data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = ScratchMLPClassifier(max_iter=2, **smaller).fit(frame, y)
+    with pytest.raises(ValueError) as error:
+        clf.predict(frame[frame.columns[::-1]])
+    assert "X and y" not in str(error.value)
+    assert "feature names" in str(error.value)
+
+
 # -- types -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_rejects_object_X_with_strings(Estimator):
+def test_rejects_object_X_with_strings(Estimator, targets, fitted):
     X_bad = X.astype(object)
     X_bad[2, 1] = "a"
     with pytest.raises(ValueError, match="X is invalid: could not convert string"):
@@ -146,7 +155,7 @@ def test_rejects_object_X_with_strings(Estimator):
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_object_X_of_numbers_is_converted(Estimator):
+def test_object_X_of_numbers_is_converted(Estimator, targets):
     # As in scikit-learn: an object array holding numbers is data.
     y = targets(Estimator)
     expected = Estimator(**FAST).fit(X, y)
@@ -231,9 +240,15 @@ def test_rejects_negative_sample_weight(row, value):
     ],
 )
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_rejects_bad_sample_weight(Estimator, sample_weight, problem):
+def test_rejects_bad_sample_weight(Estimator, sample_weight, problem, targets):
     with pytest.raises(ValueError, match=problem):
         Estimator(**FAST).fit(X, targets(Estimator), sample_weight=sample_weight)
+
+
+def test_all_zero_sample_weight_is_still_an_error(binary_data, smaller):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        ScratchMLPClassifier(**smaller).fit(X, y, sample_weight=np.zeros(len(y)))
 
 
 # -- sparse formats: all converted to CSR, as dense ---------------------------------
@@ -241,7 +256,7 @@ def test_rejects_bad_sample_weight(Estimator, sample_weight, problem):
 
 @pytest.mark.parametrize("fmt", SPARSE_FORMATS)
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
-def test_every_sparse_format_fits_and_predicts_as_dense(Estimator, fmt):
+def test_every_sparse_format_fits_and_predicts_as_dense(Estimator, fmt, targets):
     y = targets(Estimator)
     X_sparse = sp.random(30, 4, density=0.5, format=fmt, random_state=0)
     X_dense = X_sparse.toarray()
@@ -278,7 +293,7 @@ def test_every_sparse_format_works_with_partial_fit(fmt):
         (ScratchMLPRegressor, "score"),
     ],
 )
-def test_methods_before_fit_raise_not_fitted(Estimator, method):
+def test_methods_before_fit_raise_not_fitted(Estimator, method, targets):
     args = (X, targets(Estimator)) if method == "score" else (X,)
     problem = f"This {Estimator.__name__} instance is not fitted"
     with pytest.raises(NotFittedError, match=problem):

@@ -11,6 +11,10 @@ from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
 
 callback = pytest.importorskip("sklearn.callback")
 
+# Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
+# set their own filters.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 SMALL = dict(hidden_layer_sizes=(8,), random_state=0, tol=0)
 
 
@@ -39,18 +43,12 @@ class Recorder:
         return len(self.models) == self.stop_after
 
 
-def fit(estimator, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y, **kwargs)
-
-
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_hooks_wrap_the_fit_and_each_epoch(solver, multiclass_data):
     X, y = multiclass_data
     recorder = Recorder()
     clf = ScratchMLPClassifier(solver=solver, max_iter=3, **SMALL)
-    fit(clf.set_callbacks(recorder), X, y)
+    clf.set_callbacks(recorder).fit(X, y)
     assert recorder.events == [
         "setup", "begin fit", *["begin epoch", "end epoch"] * clf.n_iter_, "end fit",
         "teardown",
@@ -65,11 +63,11 @@ def test_each_epoch_offers_a_model_that_predicts_as_of_that_epoch(
 ):
     X, y = multiclass_data
     recorder = Recorder()
-    fit(ScratchMLPClassifier(solver=solver, max_iter=4, **SMALL).set_callbacks(
-        recorder), X, y)
+    ScratchMLPClassifier(solver=solver, max_iter=4, **SMALL).set_callbacks(
+        recorder).fit(X, y)
     for epochs, model in enumerate(recorder.models, start=1):
-        truncated = fit(ScratchMLPClassifier(solver=solver, max_iter=epochs, **SMALL),
-                        X, y)
+        truncated = ScratchMLPClassifier(solver=solver, max_iter=epochs, **SMALL)
+        truncated.fit(X, y)
         np.testing.assert_allclose(
             model.predict_proba(X), truncated.predict_proba(X), rtol=1e-10
         )
@@ -85,7 +83,7 @@ def test_a_callback_can_stop_training(solver, Estimator, multiclass_data):
         warnings.simplefilter("error", ConvergenceWarning)  # stopping is not failing
         estimator.set_callbacks(Recorder(stop_after=2)).fit(X, y)
     assert estimator.n_iter_ == 2
-    full = fit(Estimator(solver=solver, max_iter=2, **SMALL), X, y)
+    full = Estimator(solver=solver, max_iter=2, **SMALL).fit(X, y)
     np.testing.assert_allclose(estimator.predict(X), full.predict(X), rtol=1e-10)
 
 
@@ -102,7 +100,7 @@ def test_a_failed_fit_still_tears_down(multiclass_data):
 def test_scoring_monitor_logs_a_score_per_epoch(multiclass_data):
     X, y = multiclass_data
     monitor = callback.ScoringMonitor(scoring="accuracy")
-    clf = fit(ScratchMLPClassifier(max_iter=5, **SMALL).set_callbacks(monitor), X, y)
+    clf = ScratchMLPClassifier(max_iter=5, **SMALL).set_callbacks(monitor).fit(X, y)
     rows = [row for row in monitor.get_logs().data if row["task_name"] == "epoch"]
     assert len(rows) == 5
     assert rows[-1]["accuracy"] == clf.score(X, y)
@@ -113,8 +111,8 @@ def test_callbacks_survive_clone_and_leave_results_unchanged(multiclass_data):
     recorder = Recorder()
     with_callback = ScratchMLPClassifier(max_iter=3, **SMALL).set_callbacks(recorder)
     with_callback = clone(with_callback)
-    fit(with_callback, X, y)
-    plain = fit(ScratchMLPClassifier(max_iter=3, **SMALL), X, y)
+    with_callback.fit(X, y)
+    plain = ScratchMLPClassifier(max_iter=3, **SMALL).fit(X, y)
     np.testing.assert_array_equal(with_callback.coefs_[0], plain.coefs_[0])
     assert recorder.events.count("end epoch") == 3
 
@@ -124,4 +122,4 @@ def test_progress_bar_runs(multiclass_data):
     X, y = multiclass_data
     clf = ScratchMLPClassifier(max_iter=3, **SMALL)
     clf.set_callbacks(callback.ProgressBar())
-    assert fit(clf, X, y).n_iter_ == 3
+    assert clf.fit(X, y).n_iter_ == 3

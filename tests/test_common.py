@@ -19,7 +19,7 @@ ESTIMATORS = [
     ScratchMLPRegressor(loss="poisson", solver="lbfgs", max_iter=50),
     # Features beyond scikit-learn's MLPs, each switched on, with the extra
     # hidden activations spread over them. Early stopping on the loss is
-    # checked in test_features.py: early stopping itself fails some checks.
+    # checked in test_early_stopping.py: early stopping itself fails some checks.
     ScratchMLPClassifier(class_weight="balanced", activation="elu"),
     ScratchMLPClassifier(
         restore_best_params=True, learning_rate="cosine", activation="silu"

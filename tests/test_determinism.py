@@ -26,10 +26,6 @@ Y_REAL = X @ [1.0, -2.0, 0.5, 0.0, 0.3]
 PARAMS = dict(hidden_layer_sizes=(7, 4), max_iter=15, batch_size=16, random_state=3)
 
 
-def targets(Estimator):
-    return Y_CLASS if Estimator is ScratchMLPClassifier else Y_REAL
-
-
 def weights(est):
     return [w.tobytes() for w in est.coefs_ + est.intercepts_]
 
@@ -39,7 +35,7 @@ def weights(est):
     "solver, dropout", [("adam", 0.0), ("adam", 0.3), ("sgd", 0.3), ("lbfgs", 0.0)]
 )
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
-def test_same_seed_gives_bitwise_identical_fits(Estimator, solver, dropout):
+def test_same_seed_gives_bitwise_identical_fits(Estimator, solver, dropout, targets):
     early_stopping = solver != "lbfgs"
     params = dict(PARAMS, solver=solver, dropout=dropout, early_stopping=early_stopping)
     first = Estimator(**params).fit(X, targets(Estimator))
@@ -55,7 +51,7 @@ def test_different_seeds_give_different_fits():
 
 
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
-def test_fits_in_worker_processes_match_in_process_fits(Estimator):
+def test_fits_in_worker_processes_match_in_process_fits(Estimator, targets):
     est = Estimator(dropout=0.2, **PARAMS)
     cv = KFold(3, shuffle=True, random_state=0)
     results = [
@@ -85,7 +81,7 @@ def test_grid_search_is_independent_of_n_jobs():
 
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
-def test_pickled_model_predicts_and_continues_identically(Estimator, solver):
+def test_pickled_model_predicts_and_continues_identically(Estimator, solver, targets):
     y = targets(Estimator)
     original = Estimator(solver=solver, dropout=0.2, **PARAMS).fit(X, y)
     restored = pickle.loads(pickle.dumps(original))

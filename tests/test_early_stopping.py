@@ -1,13 +1,22 @@
-"""Early stopping on its own: the holdout split; EarlyStoppingMonitor driven by hand."""
+"""Early stopping: the holdout split; EarlyStoppingMonitor driven by hand; the
+estimators' own validation data, validation loss and best-epoch restoring."""
 
 import math
 import warnings
 
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss, mean_poisson_deviance, mean_squared_error
 from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.estimator_checks import check_estimator
 
+from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
 from skscratchnn._early_stopping import (
     NON_FINITE_WEIGHTS,
     EarlyStoppingMonitor,
@@ -15,6 +24,11 @@ from skscratchnn._early_stopping import (
     holdout_split,
 )
 from skscratchnn._solvers import TrainingState
+
+# Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
+# set their own filters.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 # -- the holdout split ------------------------------------------------------------
 
@@ -348,3 +362,317 @@ def test_monitor_plateau_message_matches_sklearn(tol, n_iter_no_change):
 def test_monitor_with_validation_starts_the_validation_lists():
     assert monitor(validation=Scripted([])).state.validation_scores == []
     assert monitor().state.validation_scores is None
+
+
+# -- the estimators' own validation data -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def split_multiclass(multiclass_data):
+    X, y = multiclass_data
+    return X[:100], y[:100], X[100:], y[100:]
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_validation_data_give_curves_of_score_and_loss(
+    early_stopping, split_multiclass, small
+):
+    X, y, X_val, y_val = split_multiclass
+    clf = ScratchMLPClassifier(
+        early_stopping=early_stopping, max_iter=12, n_iter_no_change=50, **small
+    )
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert len(clf.validation_scores_) == len(clf.validation_loss_curve_) == clf.n_iter_
+    assert clf.t_ == clf.n_iter_ * len(X)  # all of X is trained on
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.best_validation_loss_ == min(clf.validation_loss_curve_)
+    if not early_stopping:  # the last epoch's parameters are kept
+        assert clf.validation_scores_[-1] == clf.score(X_val, y_val)
+        assert clf.validation_loss_curve_[-1] == pytest.approx(
+            log_loss(y_val, clf.predict_proba(X_val)), rel=1e-12
+        )
+        assert clf.best_loss_ == min(clf.loss_curve_)
+
+
+def test_without_validation_data_the_curves_are_none(binary_data, small):
+    clf = ScratchMLPClassifier(max_iter=3, **small).fit(*binary_data)
+    assert clf.validation_scores_ is None and clf.validation_loss_curve_ is None
+    assert clf.best_validation_score_ is None and clf.best_validation_loss_ is None
+
+
+def test_early_stopping_split_records_the_validation_loss(
+    multiclass_data, small, assert_same_weights
+):
+    """Same split and curve as scikit-learn's early stopping, plus the loss."""
+    X, y = multiclass_data
+    params = dict(early_stopping=True, max_iter=15, **small)
+    ours = ScratchMLPClassifier(**params).fit(X, y)
+    theirs = MLPClassifier(**params).fit(X, y)
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    assert_same_weights(ours, theirs, rtol=1e-9)
+    assert ours.best_loss_ is None
+    assert len(ours.validation_loss_curve_) == ours.n_iter_
+
+
+@pytest.mark.parametrize(
+    "make, loss",
+    [
+        (
+            lambda params: ScratchMLPRegressor(**params),
+            lambda y, p: mean_squared_error(y, p) / 2,
+        ),
+        (
+            lambda params: ScratchMLPRegressor(loss="poisson", **params),
+            lambda y, p: mean_poisson_deviance(y, p) / 2,
+        ),
+    ],
+)
+def test_regressor_validation_loss_is_the_unpenalized_loss(
+    make, loss, regression_data, small
+):
+    X, y = regression_data
+    if make(small).loss == "poisson":
+        y = np.exp(y / 2)
+    reg = make(small).set_params(max_iter=5, alpha=10.0).fit(
+        X[:90], y[:90], X_val=X[90:], y_val=y[90:],
+    )
+    assert reg.validation_loss_curve_[-1] == pytest.approx(
+        loss(y[90:], reg.predict(X[90:])), rel=1e-10
+    )
+    assert reg.validation_scores_[-1] == pytest.approx(reg.score(X[90:], y[90:]))
+
+
+def test_validation_loss_is_weighted_like_training(imbalanced_data, small):
+    """Validation samples carry their weights and the classes' weights."""
+    X, y = imbalanced_data
+    sw_val = np.random.RandomState(2).uniform(0.5, 2.0, 40)
+    clf = ScratchMLPClassifier(class_weight="balanced", max_iter=4, **small)
+    clf.fit(X[:80], y[:80], X_val=X[80:], y_val=y[80:], sample_weight_val=sw_val)
+    weights = sw_val * compute_class_weight(
+        "balanced", classes=clf.classes_, y=y[80:], sample_weight=sw_val
+    )[np.searchsorted(clf.classes_, y[80:])]
+    assert clf.validation_loss_curve_[-1] == pytest.approx(
+        log_loss(y[80:], clf.predict_proba(X[80:]), sample_weight=weights), rel=1e-10
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(X_val="X"), "X_val is given but y_val is not"),
+        (dict(y_val="y"), "y_val is given but X_val is not"),
+        (dict(sample_weight_val="w"), "sample_weight_val is given without"),
+    ],
+)
+def test_incomplete_validation_data_raise(kwargs, match, split_multiclass, small):
+    X, y, X_val, y_val = split_multiclass
+    values = {"X": X_val, "y": y_val, "w": np.ones(len(y_val))}
+    kwargs = {name: values[key] for name, key in kwargs.items()}
+    clf = ScratchMLPClassifier(max_iter=2, **small)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y, **kwargs)
+    assert not hasattr(clf, "n_iter_")
+
+
+def test_invalid_validation_data_raise_naming_them(split_multiclass, small):
+    X, y, X_val, y_val = split_multiclass
+    clf = ScratchMLPClassifier(max_iter=2, **small)
+    with pytest.raises(ValueError, match="X_val.*3 features.*expecting 8"):
+        clf.fit(X, y, X_val=X_val[:, :3], y_val=y_val)
+    with pytest.raises(ValueError, match="X_val, y_val.*classes not in"):
+        clf.fit(X, y, X_val=X_val, y_val=y_val + 10)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.fit(X, y, X_val=X_val, y_val=y_val[:-1])
+    with pytest.raises(ValueError, match="stochastic solvers"):
+        clf.set_params(solver="lbfgs").fit(X, y, X_val=X_val, y_val=y_val)
+    assert not hasattr(clf, "n_iter_")
+
+
+def test_errors_about_sample_weight_val_name_it(binary_data, smaller):
+    X, y = binary_data
+    clf = ScratchMLPClassifier(max_iter=2, **smaller)
+    with pytest.raises(ValueError, match="sample_weight_val") as error:
+        clf.fit(X[:80], y[:80], X_val=X[80:], y_val=y[80:],
+                sample_weight_val=np.ones(3))
+    assert "sample_weight.shape" not in str(error.value)
+
+
+@pytest.mark.parametrize("n_rows", [0, 1])
+def test_validation_data_of_fewer_than_two_rows_are_refused(
+    n_rows, binary_data, smaller
+):
+    X, y = binary_data
+    clf = ScratchMLPClassifier(early_stopping=True, **smaller)
+    X_val, y_val = X[:n_rows], y[:n_rows]
+    with pytest.raises(ValueError, match="validation set is too small|0 sample"):
+        clf.fit(X, y, X_val=X_val, y_val=y_val)
+
+
+def test_stratified_split_error_keeps_sklearns_sentence(binary_data, smaller):
+    X, y = binary_data
+    y = np.zeros_like(y)
+    y[0] = 1  # a class of one sample cannot be split in two
+    with pytest.raises(ValueError) as theirs:
+        MLPClassifier(early_stopping=True, **smaller).fit(X, y)
+    with pytest.raises(ValueError) as ours:
+        ScratchMLPClassifier(early_stopping=True, **smaller).fit(X, y)
+    # Their whole message, the classes named as scikit-learn stratifies them.
+    assert str(ours.value).startswith(str(theirs.value))
+    assert "least populated class" in str(theirs.value)
+    assert "X_val" in str(ours.value)  # and our advice after it
+
+
+def test_regressor_validation_targets_need_the_same_outputs(
+    multioutput_regression_data, small
+):
+    X, Y = multioutput_regression_data
+    reg = ScratchMLPRegressor(max_iter=2, **small)
+    with pytest.raises(ValueError, match="y_val has 1 outputs where y has 3"):
+        reg.fit(X[:90], Y[:90], X_val=X[90:], y_val=Y[90:, 0])
+
+
+def test_validation_data_are_transformed_by_a_pipeline(
+    split_multiclass, small, assert_same_weights
+):
+    """Routed like HistGradientBoosting's: request it, and transform_input it."""
+    X, y, X_val, y_val = split_multiclass
+    with config_context(enable_metadata_routing=True):
+        clf = ScratchMLPClassifier(max_iter=5, **small)
+        clf.set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline(
+            [("scale", StandardScaler()), ("mlp", clf)], transform_input=["X_val"]
+        )
+        pipe.fit(X, y, X_val=X_val, y_val=y_val)
+    scaler = StandardScaler().fit(X)
+    direct = ScratchMLPClassifier(max_iter=5, **small).fit(
+        scaler.transform(X), y, X_val=scaler.transform(X_val), y_val=y_val,
+    )
+    fitted = pipe.named_steps["mlp"]
+    assert fitted.validation_loss_curve_ == direct.validation_loss_curve_
+    assert_same_weights(fitted, direct)
+
+
+# -- stopping on the validation loss, restoring the best epoch ---------------------
+
+
+def test_early_stopping_on_the_loss_keeps_the_lowest_loss(split_multiclass, small):
+    X, y, X_val, y_val = split_multiclass
+    clf = ScratchMLPClassifier(
+        early_stopping=True, early_stopping_metric="loss", learning_rate_init=0.05,
+        max_iter=200, n_iter_no_change=3, tol=0, **small,
+    )
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    curve = clf.validation_loss_curve_
+    best_epoch = int(np.argmin(curve)) + 1
+    assert clf.n_iter_ == best_epoch + 3 + 1 < 200  # stopped: 4 epochs without a gain
+    assert log_loss(y_val, clf.predict_proba(X_val)) == pytest.approx(
+        clf.best_validation_loss_, rel=1e-12
+    )
+    # The score has its own best, not necessarily at the best loss.
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+
+
+def test_early_stopping_on_the_score_keeps_the_best_score(split_multiclass, small):
+    X, y, X_val, y_val = split_multiclass
+    clf = ScratchMLPClassifier(early_stopping=True, max_iter=40, **small)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert clf.score(X_val, y_val) == clf.best_validation_score_
+
+
+def test_early_stopping_metric_is_validated():
+    with pytest.raises(ValueError, match="early_stopping_metric"):
+        ScratchMLPClassifier(early_stopping_metric="auc").fit([[0.0], [1.0]], [0, 1])
+
+
+@pytest.fixture
+def noisy_adam(small):
+    """``noisy_adam(**params)``: Adam with steps large enough for a bumpy loss curve."""
+
+    def make(**params):
+        return ScratchMLPClassifier(
+            learning_rate_init=0.5, batch_size=16, tol=0, n_iter_no_change=1000,
+            **small, **params,
+        )
+
+    return make
+
+
+def test_restore_best_params_keeps_the_lowest_training_loss_epoch(
+    binary_data, assert_same_weights, noisy_adam
+):
+    X, y = binary_data
+    restored = noisy_adam(max_iter=25, restore_best_params=True).fit(X, y)
+    best_epoch = int(np.argmin(restored.loss_curve_)) + 1
+    assert best_epoch < 25, "the test needs a loss curve that rises again"
+    truncated = noisy_adam(max_iter=best_epoch).fit(X, y)
+    assert_same_weights(restored, truncated)
+    assert restored.loss_curve_[:best_epoch] == truncated.loss_curve_
+    assert restored.best_loss_ == min(restored.loss_curve_)
+
+
+@pytest.mark.parametrize("metric", ["score", "loss"])
+def test_restore_best_params_follows_the_validation_metric(
+    metric, split_multiclass, noisy_adam
+):
+    X, y, X_val, y_val = split_multiclass
+    clf = noisy_adam(
+        max_iter=25, restore_best_params=True, early_stopping_metric=metric
+    )
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert clf.n_iter_ == 25  # recorded, not stopped on
+    curve = clf.validation_scores_ if metric == "score" else clf.validation_loss_curve_
+    best = np.argmax(curve) if metric == "score" else np.argmin(curve)
+    assert best < 24, "the test needs a best epoch before the last"
+    if metric == "score":
+        assert clf.score(X_val, y_val) == clf.best_validation_score_
+    else:
+        assert log_loss(y_val, clf.predict_proba(X_val)) == pytest.approx(
+            clf.best_validation_loss_, rel=1e-12
+        )
+
+
+def test_partial_fit_keeps_each_epoch_even_with_restore_best_params(
+    binary_data, assert_same_weights, noisy_adam
+):
+    X, y = binary_data
+    plain, restoring = noisy_adam(), noisy_adam(restore_best_params=True)
+    for _ in range(6):
+        plain.partial_fit(X, y, classes=[0, 1])
+        restoring.partial_fit(X, y, classes=[0, 1])
+    assert plain.loss_curve_ == restoring.loss_curve_
+    assert_same_weights(plain, restoring)
+
+
+def test_without_restore_the_last_epoch_is_kept(binary_data, noisy_adam):
+    X, y = binary_data
+    last = noisy_adam(max_iter=25).fit(X, y)
+    again = noisy_adam(max_iter=25, restore_best_params=True).fit(X, y)
+    assert last.loss_curve_ == again.loss_curve_
+    assert not np.allclose(last.coefs_[0], again.coefs_[0])
+
+
+# Checks that fail with early stopping whatever it watches, as they do for
+# scikit-learn's MLPs with early_stopping=True (verified with 1.9).
+EARLY_STOPPING_FAILURES = {
+    "check_estimators_partial_fit_n_features": "partial_fit refuses early stopping",
+    "check_fit_score_takes_y": "it calls partial_fit",
+    "check_n_features_in_after_fitting": "it calls partial_fit",
+    "check_estimators_nan_inf": "too few samples to hold out a validation set",
+    "check_fit2d_1feature": "too few samples to hold out a validation set",
+    "check_classifiers_one_label": "too few samples to hold out a validation set",
+    "check_regressors_no_decision_function": "too few samples for a validation set",
+    "check_sample_weight_equivalence_on_dense_data": "the split sees repeated rows",
+    "check_sample_weight_equivalence_on_sparse_data": "the split sees repeated rows",
+}
+
+
+@pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
+def test_early_stopping_on_the_loss_fails_no_other_estimator_check(Estimator):
+    estimator = Estimator(early_stopping=True, early_stopping_metric="loss")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(estimator, on_fail=None)
+    failed = {r["check_name"] for r in results if r["status"] == "failed"}
+    assert failed <= set(EARLY_STOPPING_FAILURES), failed - set(EARLY_STOPPING_FAILURES)
+    passed = {r["check_name"] for r in results if r["status"] == "passed"}
+    assert len(passed) > 40

@@ -1,12 +1,12 @@
-"""Behaviour shared by both estimators: sklearn integration, continuation, agreement."""
+"""Behaviour shared by both estimators: sklearn integration, continuation, agreement,
+parameter checks, precision."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
@@ -15,18 +15,16 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
 
+# Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
+# set their own filters.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 PAIRS = [(ScratchMLPClassifier, MLPClassifier), (ScratchMLPRegressor, MLPRegressor)]
 
 
 @pytest.fixture
 def data(request, multiclass_data, regression_data):
     return multiclass_data if request.param is ScratchMLPClassifier else regression_data
-
-
-def quiet_fit(estimator, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y, **kwargs)
 
 
 @pytest.mark.parametrize("ours, theirs", PAIRS)
@@ -61,8 +59,8 @@ def test_fit_matches_sklearn_from_the_same_seed(
     """Same random_state, same data: the same weights to rounding error."""
     X, y = multiclass_data if ours is ScratchMLPClassifier else regression_data
     params = dict(hidden_layer_sizes=(7, 5), max_iter=15, random_state=0, **settings)
-    a = quiet_fit(ours(**params), X, y)
-    b = quiet_fit(theirs(**params), X, y)
+    a = ours(**params).fit(X, y)
+    b = theirs(**params).fit(X, y)
     for mine, sk in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
         np.testing.assert_allclose(mine, sk, rtol=1e-9, atol=1e-12)
     assert a.n_iter_ == b.n_iter_
@@ -75,8 +73,8 @@ def test_fit_matches_sklearn_from_the_same_seed(
 @pytest.mark.parametrize("ours, theirs", PAIRS)
 def test_lbfgs_fit_matches_sklearn(ours, theirs, multiclass_data, regression_data):
     X, y = multiclass_data if ours is ScratchMLPClassifier else regression_data
-    a = quiet_fit(ours(solver="lbfgs", random_state=0), X, y)
-    b = quiet_fit(theirs(solver="lbfgs", random_state=0), X, y)
+    a = ours(solver="lbfgs", random_state=0).fit(X, y)
+    b = theirs(solver="lbfgs", random_state=0).fit(X, y)
     assert a.n_iter_ == b.n_iter_
     if ours is ScratchMLPClassifier:
         np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-9)
@@ -110,8 +108,8 @@ def test_binary_early_stopping_matches_sklearn(ours, theirs, binary_data):
     X, y = binary_data
     params = dict(hidden_layer_sizes=(6,), early_stopping=True, random_state=0,
                   max_iter=40, n_iter_no_change=5)
-    a = quiet_fit(ours(**params), X, y)
-    b = quiet_fit(theirs(**params), X, y)
+    a = ours(**params).fit(X, y)
+    b = theirs(**params).fit(X, y)
     np.testing.assert_allclose(a.validation_scores_, b.validation_scores_)
     assert a.best_validation_score_ == b.best_validation_score_
     np.testing.assert_allclose(a.predict(X), b.predict(X))
@@ -120,8 +118,8 @@ def test_binary_early_stopping_matches_sklearn(ours, theirs, binary_data):
 def test_multioutput_lbfgs_reaches_sklearn_quality(multioutput_regression_data):
     """sklearn's multi-output L-BFGS gradient is off by n_outputs; ours is exact."""
     X, y = multioutput_regression_data
-    ours = quiet_fit(ScratchMLPRegressor(solver="lbfgs", random_state=0), X, y)
-    theirs = quiet_fit(MLPRegressor(solver="lbfgs", random_state=0), X, y)
+    ours = ScratchMLPRegressor(solver="lbfgs", random_state=0).fit(X, y)
+    theirs = MLPRegressor(solver="lbfgs", random_state=0).fit(X, y)
     assert ours.score(X, y) > 0.99
     assert ours.score(X, y) == pytest.approx(theirs.score(X, y), abs=0.01)
 
@@ -136,10 +134,8 @@ def test_pipeline_grid_search_and_cross_validation(Estimator, multiclass_data,
     step = pipe.steps[-1][0]
     grid = {f"{step}__alpha": [1e-4, 1e-1], f"{step}__dropout": [0.0, 0.2],
             f"{step}__hidden_layer_sizes": [(8,), (8, 4)]}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
-        scores = cross_val_score(search.best_estimator_, X, y, cv=3)
+    search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    scores = cross_val_score(search.best_estimator_, X, y, cv=3)
     assert len(search.cv_results_["params"]) == 8
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert scores.mean() > 0.5
@@ -151,15 +147,15 @@ def test_pipeline_grid_search_and_cross_validation(Estimator, multiclass_data,
 def test_same_seed_gives_bitwise_identical_models(data, dropout):
     X, y = data
     Estimator = ScratchMLPClassifier if y.dtype.kind == "i" else ScratchMLPRegressor
-    a = quiet_fit(Estimator(max_iter=5, dropout=dropout, random_state=7), X, y)
-    b = quiet_fit(clone(a), X, y)
+    a = Estimator(max_iter=5, dropout=dropout, random_state=7).fit(X, y)
+    b = clone(a).fit(X, y)
     for p, q in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
         assert np.array_equal(p, q)
 
 
 def test_pickle_round_trip_predicts_identically_and_continues(multiclass_data):
     X, y = multiclass_data
-    clf = quiet_fit(ScratchMLPClassifier(max_iter=5, dropout=0.2, random_state=0), X, y)
+    clf = ScratchMLPClassifier(max_iter=5, dropout=0.2, random_state=0).fit(X, y)
     restored = pickle.loads(pickle.dumps(clf))
     assert np.array_equal(restored.predict_proba(X), clf.predict_proba(X))
     clf.partial_fit(X, y)
@@ -173,8 +169,8 @@ def test_partial_fit_continues_where_fit_stopped(Estimator, multiclass_data,
     """fit for 3 epochs == fit for 1 epoch then 2 partial_fit calls (no shuffle)."""
     X, y = multiclass_data if Estimator is ScratchMLPClassifier else regression_data
     params = dict(max_iter=3, shuffle=False, random_state=0, tol=0)
-    full = quiet_fit(Estimator(**params), X, y)
-    stepwise = quiet_fit(Estimator(**{**params, "max_iter": 1}), X, y)
+    full = Estimator(**params).fit(X, y)
+    stepwise = Estimator(**{**params, "max_iter": 1}).fit(X, y)
     stepwise.partial_fit(X, y)
     stepwise.partial_fit(X, y)
     np.testing.assert_allclose(stepwise.coefs_[0], full.coefs_[0], rtol=1e-12)
@@ -186,10 +182,10 @@ def test_warm_start_continues_with_the_optimizer_state(multiclass_data):
     """Two warm-started fits of 2 epochs equal one fit of 4 (Adam moments kept)."""
     X, y = multiclass_data
     params = dict(shuffle=False, random_state=0, tol=0)
-    full = quiet_fit(ScratchMLPClassifier(max_iter=4, **params), X, y)
+    full = ScratchMLPClassifier(max_iter=4, **params).fit(X, y)
     warm = ScratchMLPClassifier(max_iter=2, warm_start=True, **params)
-    quiet_fit(warm, X, y)
-    quiet_fit(warm, X, y)
+    warm.fit(X, y)
+    warm.fit(X, y)
     np.testing.assert_allclose(warm.coefs_[0], full.coefs_[0], rtol=1e-12)
 
 
@@ -218,8 +214,8 @@ def test_partial_fit_only_for_stochastic_solvers(Estimator):
 
 def test_assigned_weights_are_used_for_prediction_and_training(multiclass_data):
     X, y = multiclass_data
-    source = quiet_fit(MLPClassifier((6,), max_iter=30, random_state=0), X, y)
-    ours = quiet_fit(ScratchMLPClassifier((6,), max_iter=1, random_state=1), X, y)
+    source = MLPClassifier((6,), max_iter=30, random_state=0).fit(X, y)
+    ours = ScratchMLPClassifier((6,), max_iter=1, random_state=1).fit(X, y)
     ours.coefs_ = source.coefs_
     ours.intercepts_ = source.intercepts_
     np.testing.assert_allclose(ours.predict_proba(X), source.predict_proba(X))
@@ -253,6 +249,18 @@ def test_invalid_parameters_raise_naming_the_parameter(Estimator, params, match,
         Estimator(**params).fit(*binary_data)
 
 
+@pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
+def test_unknown_keyword_names_the_class_called(Estimator):
+    with pytest.raises(TypeError, match=rf"^{Estimator.__name__}\.__init__\(\)"):
+        Estimator(hidden_units=3)
+
+
+@pytest.mark.parametrize("sizes", [(0.5,), (2.7,), (3, 1.0), 2.0])
+def test_non_integer_hidden_layer_sizes_are_refused(sizes, binary_data):
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        ScratchMLPClassifier(hidden_layer_sizes=sizes).fit(*binary_data)
+
+
 def test_dropout_with_lbfgs_names_both_parameters(binary_data):
     with pytest.raises(ValueError, match="dropout.*lbfgs"):
         ScratchMLPClassifier(solver="lbfgs", dropout=0.1).fit(*binary_data)
@@ -265,16 +273,24 @@ def test_dropout_sequence_needs_one_rate_per_hidden_layer(binary_data):
 
 def test_float32_is_trained_and_predicted_in_float32(multiclass_data):
     X, y = multiclass_data
-    clf = quiet_fit(ScratchMLPClassifier(max_iter=5, random_state=0),
-                    X.astype(np.float32), y)
+    clf = ScratchMLPClassifier(max_iter=5, random_state=0).fit(X.astype(np.float32), y)
     assert clf.coefs_[0].dtype == np.float32
     assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
     assert clf.predict_proba(X).dtype == np.float64
 
 
+def test_float64_model_predicts_float32_input_in_float64(regression_data, smaller):
+    X, y = regression_data
+    reg = ScratchMLPRegressor(max_iter=20, **smaller).fit(X, 1e6 + y)
+    X32 = X.astype(np.float32)
+    prediction = reg.predict(X32)
+    assert prediction.dtype == np.float64
+    assert_array_equal(prediction, reg.predict(X32.astype(np.float64)))
+
+
 def test_failed_fit_leaves_the_estimator_as_it_was(multiclass_data):
     X, y = multiclass_data
-    clf = quiet_fit(ScratchMLPClassifier(max_iter=5, random_state=0), X, y)
+    clf = ScratchMLPClassifier(max_iter=5, random_state=0).fit(X, y)
     before = {k: v for k, v in vars(clf).items()}
     coefs = [c.copy() for c in clf.coefs_]
     with pytest.raises(ValueError):

@@ -26,10 +26,6 @@ BATCHES_PER_EPOCH = 3
 PARAMS = dict(hidden_layer_sizes=(5,), batch_size=20, random_state=0, max_iter=20)
 
 
-def targets(Estimator):
-    return Y_CLASS if Estimator is ScratchMLPClassifier else Y_REAL
-
-
 @pytest.fixture
 def interrupt_at_step(monkeypatch):
     """Make the ``k``-th optimizer step raise ``KeyboardInterrupt``."""
@@ -59,7 +55,7 @@ def assert_same_weights(a, b):
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
 def test_interrupt_between_epochs_keeps_the_epochs_done(
-    Estimator, solver, interrupt_at_step
+    Estimator, solver, interrupt_at_step, targets
 ):
     y = targets(Estimator)
     reference = Estimator(solver=solver, **{**PARAMS, "max_iter": 2}).fit(X, y)
@@ -79,7 +75,7 @@ def test_interrupt_between_epochs_keeps_the_epochs_done(
     "Estimator, epochs", [(ScratchMLPClassifier, 4), (ScratchMLPRegressor, 8)]
 )
 def test_interrupt_with_early_stopping_keeps_the_best_epoch(
-    Estimator, epochs, interrupt_at_step
+    Estimator, epochs, interrupt_at_step, targets
 ):
     y = targets(Estimator)
     params = {**PARAMS, "early_stopping": True, "learning_rate_init": 0.05}
@@ -147,7 +143,7 @@ def interrupt_lbfgs_at_evaluation(monkeypatch):
 
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
 def test_lbfgs_interrupt_propagates_and_keeps_unfitted(
-    Estimator, interrupt_lbfgs_at_evaluation
+    Estimator, interrupt_lbfgs_at_evaluation, targets
 ):
     # As in scikit-learn, L-BFGS does not catch the interrupt: it stops the fit.
     interrupt_lbfgs_at_evaluation(5)

@@ -1,7 +1,8 @@
 """Numerical trouble: extreme scales, overflowing logits, diverging training.
 
 No overflow or invalid-value RuntimeWarning may escape; a fit that diverges
-raises a clear ValueError and leaves the estimator exactly as it was.
+falls back to the best epoch it kept, or else raises a clear ValueError and leaves
+the estimator exactly as it was.
 """
 
 import pickle
@@ -11,10 +12,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.exceptions import NotFittedError
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
 from skscratchnn._losses import LOSSES, OUTPUT_ACTIVATIONS
+from skscratchnn._optimizers import AdamOptimizer, SGDOptimizer
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
@@ -28,10 +31,6 @@ Y_REAL = X @ [1.0, -2.0, 0.5, 0.0]
 DIVERGED = "Training diverged|non-finite parameter weights"
 
 
-def targets(Estimator):
-    return Y_CLASS if Estimator is ScratchMLPClassifier else Y_REAL
-
-
 @settings(max_examples=30, deadline=None)
 @given(
     exponent=st.sampled_from([-30, -10, 10, 30]),
@@ -39,7 +38,9 @@ def targets(Estimator):
     solver=st.sampled_from(["adam", "sgd", "lbfgs"]),
     Estimator=st.sampled_from([ScratchMLPClassifier, ScratchMLPRegressor]),
 )
-def test_extreme_feature_scales_fit_or_fail_clearly(exponent, dtype, solver, Estimator):
+def test_extreme_feature_scales_fit_or_fail_clearly(
+    exponent, dtype, solver, Estimator, targets
+):
     est = Estimator(hidden_layer_sizes=(5,), solver=solver, max_iter=10, random_state=0)
     X_scaled = (X * 10.0**exponent).astype(dtype)
     try:
@@ -107,7 +108,7 @@ def diverging(Estimator, **params):
 
 
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
-def test_diverging_fit_raises_and_stays_unfitted(Estimator):
+def test_diverging_fit_raises_and_stays_unfitted(Estimator, targets):
     est = diverging(Estimator)
     X_big = X * 1e30 if Estimator is ScratchMLPClassifier else X
     with pytest.raises(ValueError, match=DIVERGED):
@@ -144,7 +145,7 @@ def test_diverging_warm_start_rolls_back(solver):
 
 
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
-def test_diverging_partial_fit_rolls_back(Estimator):
+def test_diverging_partial_fit_rolls_back(Estimator, targets):
     est = Estimator(hidden_layer_sizes=(5,), solver="sgd", batch_size=1, random_state=0)
     is_classifier = Estimator is ScratchMLPClassifier
     kwargs = {"classes": np.unique(Y_CLASS)} if is_classifier else {}
@@ -158,3 +159,80 @@ def test_diverging_partial_fit_rolls_back(Estimator):
     assert (est.n_iter_, est.t_, est.loss_curve_) == (n_iter, t, loss_curve)
     est.set_params(learning_rate_init=1e-3).partial_fit(X, targets(Estimator))
     assert est.t_ == t + len(X)
+
+
+# -- divergence under early stopping or restore_best_params ------------------------
+
+
+@pytest.fixture
+def poison_step(monkeypatch):
+    """Make the ``k``-th optimizer step leave non-finite parameters."""
+
+    def arm(k):
+        calls = 0
+        for Optimizer in (AdamOptimizer, SGDOptimizer):
+
+            def poisoned(self, theta, grad, _step=Optimizer.step):
+                nonlocal calls
+                calls += 1
+                _step(self, theta, grad)
+                if calls >= k:
+                    theta[0] = np.inf
+
+            monkeypatch.setattr(Optimizer, "step", poisoned)
+
+    return arm
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [dict(early_stopping=True), dict(restore_best_params=True)],
+)
+def test_divergence_falls_back_to_the_best_epoch(settings, poison_step,
+                                                 multiclass_data, smaller):
+    X, y = multiclass_data
+    params = dict(max_iter=10, batch_size=50, shuffle=False, tol=0, **smaller,
+                  **settings)
+    reference = ScratchMLPClassifier(**{**params, "max_iter": 3}).fit(X, y)
+    # Batches of 50 over the 135 or 150 training rows: 3 steps per epoch; the
+    # first step of epoch 4 leaves an infinite weight.
+    poison_step(3 * 3 + 1)
+    with pytest.warns(ConvergenceWarning, match="diverged in epoch 4"):
+        clf = ScratchMLPClassifier(**params).fit(X, y)
+    assert clf.n_iter_ == 4
+    assert all(np.isfinite(c).all() for c in clf.coefs_ + clf.intercepts_)
+    assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
+    if clf.validation_scores_ is not None:
+        last = clf.validation_scores_[-1]
+        assert type(last) is float and np.isnan(last)
+        assert clf.validation_scores_[:3] == reference.validation_scores_
+
+
+def test_divergence_with_nothing_to_fall_back_on_raises_and_keeps_the_model(
+    poison_step, multiclass_data, smaller
+):
+    X, y = multiclass_data
+    clf = ScratchMLPClassifier(max_iter=2, **smaller).fit(X, y)
+    clf.set_params(early_stopping=True)
+    before = {name: value for name, value in vars(clf).items()}
+    poison_step(1)
+    with pytest.raises(ValueError, match="diverged.*epoch 1"):
+        clf.fit(X, y)
+    assert vars(clf).keys() == before.keys()
+    assert all(vars(clf)[name] is value for name, value in before.items())
+
+
+@pytest.mark.parametrize("last_step", [True, False])
+def test_non_finite_weights_error_keeps_sklearns_sentence(
+    last_step, poison_step, regression_data, smaller
+):
+    """Weights blown up by the last step, or by one before it, as sklearn words it."""
+    X, y = regression_data
+    reg = ScratchMLPRegressor(max_iter=1 if last_step else 3, batch_size=40, **smaller)
+    poison_step(3)
+    with pytest.raises(ValueError) as ours:
+        reg.fit(X, y)
+    assert str(ours.value).startswith(
+        "Solver produced non-finite parameter weights. The input data may contain "
+        "large values and need to be preprocessed."
+    )

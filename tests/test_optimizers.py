@@ -1,4 +1,5 @@
-"""Optimizers: LearningRate and coslog4, Adam and SGD vs formulas, groups, factories."""
+"""Optimizers: LearningRate and coslog4, Adam and SGD vs formulas, groups, factories,
+and what warm-started estimators keep of them."""
 
 import copy
 
@@ -14,6 +15,10 @@ from skscratchnn._optimizers import (
     continue_optimizer,
     coslog4,
 )
+
+# Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
+# set their own filters.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 B1, B2 = 0.9, 0.999
 
@@ -370,3 +375,48 @@ def test_continue_optimizer_starts_afresh_for_another_type_or_size(
     assert continue_optimizer(previous, fresh, incremental) is fresh
     moments = fresh.velocity if isinstance(fresh, SGDOptimizer) else fresh.m
     assert not moments.any()
+
+
+# -- warm starts of the estimators -------------------------------------------------
+
+
+@pytest.mark.parametrize("nesterov", [True, False])
+def test_warm_start_keeps_the_sgd_velocity(
+    nesterov, multiclass_data, small, assert_same_weights
+):
+    X, y = multiclass_data
+    params = dict(solver="sgd", nesterovs_momentum=nesterov, shuffle=False, tol=0,
+                  learning_rate_init=0.05, **small)
+    full = ScratchMLPClassifier(max_iter=4, **params).fit(X, y)
+    warm = ScratchMLPClassifier(max_iter=2, warm_start=True, **params)
+    warm.fit(X, y)
+    warm.fit(X, y)
+    assert_same_weights(warm, full)
+    assert warm.t_ == full.t_
+
+
+def test_warm_start_with_another_solver_starts_its_own_optimizer(
+    multiclass_data, small, assert_same_weights
+):
+    X, y = multiclass_data
+    params = dict(shuffle=False, tol=0, max_iter=2, **small)
+    warm = ScratchMLPClassifier(solver="sgd", warm_start=True, **params).fit(X, y)
+    start = ScratchMLPClassifier(solver="adam", warm_start=True, **params)
+    start.coefs_, start.intercepts_ = warm.coefs_, warm.intercepts_
+    warm.set_params(solver="adam").fit(X, y)
+    start.fit(X, y)  # a fresh Adam from the same weights
+    assert_same_weights(warm, start)
+
+
+def test_lbfgs_in_between_drops_the_stochastic_state(
+    multiclass_data, small, assert_same_weights
+):
+    X, y = multiclass_data
+    params = dict(shuffle=False, tol=0, max_iter=2, warm_start=True, **small)
+    clf = ScratchMLPClassifier(**params).fit(X, y)
+    clf.set_params(solver="lbfgs").fit(X, y)
+    fresh = ScratchMLPClassifier(**params)
+    fresh.coefs_, fresh.intercepts_ = clf.coefs_, clf.intercepts_
+    clf.set_params(solver="adam").fit(X, y)
+    fresh.fit(X, y)
+    assert_same_weights(clf, fresh)

@@ -1,15 +1,16 @@
 """ParamLayout on its own: views into theta, sizes, inits, rate factors, scales."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skscratchnn._network import Network, predict_raw
 from skscratchnn._params import ParamLayout
+
+# The one-epoch fit that reads off scikit-learn's initial network warns.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 UNITS = (4, 3, 5, 2)
 
@@ -91,9 +92,7 @@ def _sklearn_initial_coefs(activation, hidden, X, y):
         hidden, activation, solver="sgd", learning_rate_init=1e-300, momentum=0.0,
         alpha=0.0, max_iter=1, random_state=0,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, y)
+    estimator.fit(X, y)
     return estimator.coefs_, estimator.intercepts_
 
 

@@ -1,14 +1,16 @@
 """Learning-rate schedules: the optimizers' formulas and the estimators' use of them."""
 
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
 from skscratchnn._optimizers import AdamOptimizer, LearningRate, SGDOptimizer
+
+# Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
+# set their own filters.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 LR = 0.1
 
@@ -26,12 +28,6 @@ def adam(schedule, n_epochs=None):
 def scheduled_rate(optimizer):
     """The rate a step scales by, before Adam's bias correction."""
     return optimizer.learning_rate.rate
-
-
-def fit(estimator, X, y, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(X, y, **kwargs)
 
 
 @pytest.mark.parametrize("make", [sgd, adam])
@@ -90,18 +86,16 @@ def test_adam_ignores_sgd_schedules_unless_asked_as_sklearn_does(
     X, y = multiclass_data
     params = dict(hidden_layer_sizes=(7,), max_iter=15, random_state=0, tol=0.5,
                   n_iter_no_change=2, learning_rate_init=0.01)
-    ours = fit(ScratchMLPClassifier(learning_rate=learning_rate, **params), X, y)
-    constant = fit(ScratchMLPClassifier(**params), X, y)
-    theirs = fit(MLPClassifier(learning_rate=learning_rate, **params), X, y)
+    ours = ScratchMLPClassifier(learning_rate=learning_rate, **params).fit(X, y)
+    constant = ScratchMLPClassifier(**params).fit(X, y)
+    theirs = MLPClassifier(learning_rate=learning_rate, **params).fit(X, y)
     np.testing.assert_array_equal(ours.coefs_[0], constant.coefs_[0])
     np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9, atol=1e-12)
     assert ours.n_iter_ == theirs.n_iter_
 
-    scheduled = fit(
-        ScratchMLPClassifier(learning_rate=learning_rate, schedule_adam=True, **params),
-        X,
-        y,
-    )
+    scheduled = ScratchMLPClassifier(
+        learning_rate=learning_rate, schedule_adam=True, **params
+    ).fit(X, y)
     assert not np.allclose(scheduled.coefs_[0], constant.coefs_[0])
 
 
@@ -118,11 +112,11 @@ def test_cosine_epochs_equal_warm_started_epochs_at_the_cosine_rates(
     X, y = multiclass_data if Estimator is ScratchMLPClassifier else regression_data
     params = dict(solver=solver, hidden_layer_sizes=(6,), shuffle=False,
                   random_state=0, tol=0, learning_rate_init=0.01)
-    cosine = fit(Estimator(learning_rate="cosine", max_iter=3, **params), X, y)
+    cosine = Estimator(learning_rate="cosine", max_iter=3, **params).fit(X, y)
     stepwise = Estimator(max_iter=1, warm_start=True, **params)
     for epoch in range(3):
         rate = 0.01 * (1 + np.cos(np.pi * epoch / 3)) / 2
-        fit(stepwise.set_params(learning_rate_init=rate), X, y)
+        stepwise.set_params(learning_rate_init=rate).fit(X, y)
     for a, b in zip(cosine.coefs_ + cosine.intercepts_,
                     stepwise.coefs_ + stepwise.intercepts_):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
@@ -135,9 +129,9 @@ def test_cosine_restarts_with_each_warm_started_fit(multiclass_data):
     params = dict(hidden_layer_sizes=(6,), shuffle=False, random_state=0, tol=0,
                   warm_start=True)
     cosine = ScratchMLPClassifier(learning_rate="cosine", max_iter=2, **params)
-    fit(cosine, X, y)
-    fit(cosine, X, y)
+    cosine.fit(X, y)
+    cosine.fit(X, y)
     stepwise = ScratchMLPClassifier(max_iter=1, **params)
     for rate in [1e-3, 5e-4, 1e-3, 5e-4]:
-        fit(stepwise.set_params(learning_rate_init=rate), X, y)
+        stepwise.set_params(learning_rate_init=rate).fit(X, y)
     np.testing.assert_allclose(cosine.coefs_[0], stepwise.coefs_[0], rtol=1e-12)

@@ -1,10 +1,12 @@
-"""The training loop of _solvers on its own, with the objective as a plain function."""
+"""The training loop of _solvers on its own, with the objective as a plain function;
+batches of zero weight through the estimators."""
 
 import dataclasses
 import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import shuffle as sklearn_shuffle
 
@@ -358,6 +360,30 @@ def test_resolve_batch_size_clips_with_sklearn_warning():
         assert resolve_batch_size(100, 100, auto=200) == 100
 
 
+# -- batches of zero weight --------------------------------------------------------
+
+
+def test_minibatches_of_zero_weight_are_skipped(binary_data, smaller):
+    """A batch with no weight changes nothing: training equals training without it."""
+    X, y = binary_data
+    params = dict(max_iter=4, batch_size=20, shuffle=False, tol=0, **smaller)
+    weights = np.r_[np.zeros(20), np.ones(len(y) - 20)]
+    weighted = ScratchMLPClassifier(**params).fit(X, y, sample_weight=weights)
+    dropped = ScratchMLPClassifier(**params).fit(X[20:], y[20:])
+    for a, b in zip(weighted.coefs_ + weighted.intercepts_,
+                    dropped.coefs_ + dropped.intercepts_):
+        assert_allclose(a, b, rtol=1e-12)
+
+
+def test_a_zero_class_weight_fills_whole_batches(binary_data, smaller):
+    X, y = binary_data
+    order = np.argsort(y, kind="stable")
+    clf = ScratchMLPClassifier(class_weight={0: 0.0, 1: 1.0}, batch_size=10,
+                               shuffle=False, max_iter=3, **smaller)
+    clf.fit(X[order], y[order])
+    assert np.isfinite(clf.loss_curve_).all()
+
+
 # -- L-BFGS -----------------------------------------------------------------------
 
 
@@ -442,10 +468,8 @@ def test_train_lbfgs_fits_a_network_and_reports_its_loss():
     X, Y, network, theta = tiny_problem()
     work = Workspace(network, len(X), np.float64)
     initial = loss_and_grad(theta, X, Y, None, network, work)[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        n_iter, loss = train_lbfgs(theta, network, TrainingData(X, Y), max_iter=30,
-                                   max_fun=15000, tol=1e-4, verbose=False)
+    n_iter, loss = train_lbfgs(theta, network, TrainingData(X, Y), max_iter=30,
+                               max_fun=15000, tol=1e-4, verbose=False)
     assert 1 <= n_iter <= 30
     assert loss == pytest.approx(loss_and_grad(theta, X, Y, None, network, work)[0],
                                  rel=1e-10)

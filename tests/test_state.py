@@ -1,16 +1,18 @@
-"""The fitted state: clearing it, the training record, weights as views, rollback."""
+"""The fitted state: clearing it, one training record per fit, weights as views and
+as assigned by hand, rollback."""
 
 import pickle
-import warnings
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import expit
+from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from skscratchnn import ScratchMLPClassifier
+from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
 from skscratchnn._solvers import TrainingState
 from skscratchnn._state import (
     FITTED_ATTRIBUTES,
@@ -21,6 +23,10 @@ from skscratchnn._state import (
     restored_on_error,
     training_state,
 )
+
+# Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
+# set their own filters.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +39,7 @@ def data():
 def fitted(data, **params):
     X, y = data
     params = {"hidden_layer_sizes": (4,), "max_iter": 3, "random_state": 0, **params}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return ScratchMLPClassifier(**params).fit(X, y)
+    return ScratchMLPClassifier(**params).fit(X, y)
 
 
 # -- clear_fit_state --------------------------------------------------------------
@@ -106,10 +110,8 @@ def test_training_state_of_a_fitted_estimator_matches_its_attributes(data):
 
 def sklearn_fitted(data, early_stopping):
     X, y = data
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return MLPClassifier((4,), max_iter=3, random_state=0,
-                             early_stopping=early_stopping).fit(X, y)
+    return MLPClassifier((4,), max_iter=3, random_state=0,
+                         early_stopping=early_stopping).fit(X, y)
 
 
 NONE_ATTRIBUTES = ("best_loss_", "validation_scores_", "best_validation_score_")
@@ -159,6 +161,39 @@ def test_record_then_read_training_state_round_trips():
     again = training_state(estimator)
     state.n_iter = 0  # each call counts its own epochs
     assert again == state
+
+
+# -- one record per fit call -------------------------------------------------------
+
+
+def test_warm_start_with_restore_best_params_keeps_the_second_fit(
+    regression_data, smaller
+):
+    """The first fit's low losses must not veto every epoch of the second."""
+    X, y = regression_data
+    params = dict(warm_start=True, shuffle=False, tol=0, max_iter=8, **smaller)
+    reg = ScratchMLPRegressor(restore_best_params=True, **params).fit(X, y)
+    first = [c.copy() for c in reg.coefs_]
+    reg.fit(X, 10 * y)  # every loss of this fit is above the first fit's best
+    second_curve = reg.loss_curve_[8:]
+    assert min(second_curve) > min(reg.loss_curve_[:8])
+    assert not np.array_equal(reg.coefs_[0], first[0])
+    # The weights are those of the second fit's best epoch.
+    best_epoch = int(np.argmin(second_curve)) + 1
+    twin = ScratchMLPRegressor(**params).fit(X, y)
+    twin.set_params(max_iter=best_epoch).fit(X, 10 * y)
+    assert_allclose(reg.coefs_[0], twin.coefs_[0], rtol=1e-12)
+
+
+def test_a_fresh_fit_leaves_nothing_of_the_previous_one(multiclass_data, smaller):
+    X, y = multiclass_data
+    clf = ScratchMLPClassifier(max_iter=3, early_stopping=True, **smaller).fit(X, y)
+    assert clf.loss_curve_ and clf.validation_scores_
+    clf.set_params(solver="lbfgs", early_stopping=False).fit(X, y)
+    for name in ("loss_curve_", "validation_scores_", "best_validation_score_",
+                 "_optimizer"):
+        assert not hasattr(clf, name), name
+    assert clf.n_iter_ <= 3 and clf.t_ == 0
 
 
 # -- current_theta ----------------------------------------------------------------
@@ -256,6 +291,99 @@ def test_current_theta_refuses_what_is_not_a_list_of_arrays(data):
     estimator.coefs_ = 5
     with pytest.raises(ValueError, match="must be lists of arrays"):
         current_theta(estimator)
+
+
+# -- weights assigned by hand ------------------------------------------------------
+
+
+def relu_forward(X, coefs, intercepts):
+    """The output pre-activation of a ReLU network, by hand."""
+    A = X
+    for i, (W, b) in enumerate(zip(coefs, intercepts)):
+        A = A @ W + b
+        if i < len(coefs) - 1:
+            A = np.maximum(A, 0)
+    return A
+
+
+@pytest.mark.parametrize("hidden", [(7,), (4, 6)])
+def test_assigned_weights_of_another_shape_decide_the_layers(
+    hidden, binary_data, smaller
+):
+    X, y = binary_data
+    clf = ScratchMLPClassifier(max_iter=5, **smaller).fit(X, y)
+    rng = np.random.RandomState(1)
+    units = [X.shape[1], *hidden, 1]
+    coefs = [rng.randn(a, b) for a, b in zip(units[:-1], units[1:])]
+    intercepts = [rng.randn(b) for b in units[1:]]
+    clf.coefs_, clf.intercepts_ = coefs, intercepts
+    expected = expit(relu_forward(X, coefs, intercepts)).ravel()
+    assert_allclose(clf.predict_proba(X)[:, 1], expected, rtol=1e-12)
+    assert clf.n_layers_ == len(units)
+    assert clf.n_outputs_ == 1
+
+
+def test_replacing_one_weight_array_takes_effect_as_in_sklearn(
+    multiclass_data, smaller
+):
+    X, y = multiclass_data
+    ours = ScratchMLPClassifier(max_iter=5, **smaller).fit(X, y)
+    theirs = ours.to_sklearn()
+    rng = np.random.RandomState(2)
+    new_W, new_b = rng.randn(*ours.coefs_[0].shape), rng.randn(3)
+    for model in (ours, theirs):
+        model.coefs_[0] = new_W
+        model.intercepts_[1] = new_b
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-12)
+    assert ours.coefs_[0] is not new_W  # copied into the flat buffer...
+    assert_array_equal(ours.coefs_[0], new_W)
+    ours.coefs_[0][:] = 0  # ... whose views still take writes in place
+    proba = ours.predict_proba(X)
+    assert_allclose(proba, np.broadcast_to(proba[0], proba.shape))
+
+
+def hand_built(Estimator):
+    """scikit-learn's hand-built model (its test_mlp.test_fit), before partial_fit."""
+    mlp = Estimator(
+        solver="sgd", learning_rate_init=0.1, alpha=0.1, activation="logistic",
+        random_state=1, max_iter=1, hidden_layer_sizes=2, momentum=0,
+    )
+    mlp.coefs_ = [0] * 2
+    mlp.intercepts_ = [0] * 2
+    mlp.n_outputs_ = 1
+    mlp.coefs_[0] = np.array([[0.1, 0.2], [0.3, 0.1], [0.5, 0]])
+    mlp.coefs_[1] = np.array([[0.1], [0.2]])
+    mlp.intercepts_[0] = np.array([0.1, 0.1])
+    mlp.intercepts_[1] = np.array([1.0])
+    mlp.n_features_in_ = 3
+    mlp.n_layers_ = 3
+    mlp.out_activation_ = "logistic"
+    mlp.t_ = 0
+    mlp.best_loss_ = np.inf
+    mlp.loss_curve_ = []
+    return mlp
+
+
+def test_hand_built_model_trains_as_sklearn_does():
+    X, y = np.array([[0.6, 0.8, 0.7]]), np.array([0])
+    ours, theirs = hand_built(ScratchMLPClassifier), hand_built(MLPClassifier)
+    for model in (ours, theirs):
+        model.partial_fit(X, y, classes=[0, 1])
+    # scikit-learn's hand-worked value.
+    assert ours.predict_proba(X)[0, 1] == pytest.approx(0.739, abs=5e-4)
+    for mine, sk in zip(ours.coefs_ + ours.intercepts_,
+                        theirs.coefs_ + theirs.intercepts_):
+        assert_allclose(mine, sk, rtol=1e-12)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-12)
+    assert ours.t_ == theirs.t_ == 1
+
+
+def test_weight_lists_that_describe_no_network_are_refused(binary_data, smaller):
+    X, y = binary_data
+    clf = ScratchMLPClassifier(max_iter=2, **smaller).fit(X, y)
+    clf.intercepts_ = [np.zeros(3), np.zeros(1)]  # the hidden layer has 5 units
+    with pytest.raises(ValueError, match="do not describe a network"):
+        clf.predict(X)
 
 
 # -- pickling ---------------------------------------------------------------------

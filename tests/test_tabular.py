@@ -23,6 +23,10 @@ from skscratchnn import (
 )
 from skscratchnn._activations import ACTIVATIONS
 
+# Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
+# set their own filters.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 FAST = dict(hidden_layer_sizes=(16, 16), max_iter=15, random_state=0)
 
 
@@ -44,12 +48,6 @@ def table():
     return X, y_class, y_real.to_numpy()
 
 
-def quiet_fit(estimator, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
-
-
 def hand_forward(estimator, X):
     """The output pre-activation of the fitted network, from coefs_ alone."""
     A = estimator.preprocessor_.transform(X).astype(np.float64)
@@ -62,7 +60,7 @@ def hand_forward(estimator, X):
 
 def test_classifier_takes_a_dataframe_as_it_is(table):
     X, y, _ = table
-    clf = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    clf = TabularMLPClassifier(**FAST).fit(X, y)
     assert list(clf.classes_) == ["no", "yes"]
     assert clf.score(X, y) > 0.8
     assert clf.n_features_in_ == 4
@@ -74,7 +72,7 @@ def test_classifier_takes_a_dataframe_as_it_is(table):
 def test_the_scaling_layer_is_folded_into_the_first_weights(table):
     """After fit the network is a plain MLP on the preprocessed columns."""
     X, y, _ = table
-    clf = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    clf = TabularMLPClassifier(**FAST).fit(X, y)
     logits = hand_forward(clf, X)[:, 0]
     proba = 1 / (1 + np.exp(-logits))
     assert_allclose(clf.predict_proba(X)[:, 1], proba, rtol=1e-4, atol=1e-6)
@@ -87,24 +85,24 @@ def test_the_scaling_layer_is_folded_into_the_first_weights(table):
 ])
 def test_each_piece_can_be_switched_off(settings, table):
     X, y, _ = table
-    clf = quiet_fit(TabularMLPClassifier(**FAST, **settings), X, y)
+    clf = TabularMLPClassifier(**FAST, **settings).fit(X, y)
     assert clf.score(X, y) > 0.75
 
 
 def test_the_pieces_change_training(table):
     X, y, _ = table
-    full = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    full = TabularMLPClassifier(**FAST).fit(X, y)
     for settings in [dict(scaling_layer=False), dict(parametrization="standard"),
                      dict(scale_rate_factor=1.0), dict(bias_rate_factor=1.0)]:
-        other = quiet_fit(TabularMLPClassifier(**FAST, **settings), X, y)
+        other = TabularMLPClassifier(**FAST, **settings).fit(X, y)
         assert not np.allclose(other.coefs_[0], full.coefs_[0]), settings
 
 
 def test_regressor_is_equivariant_to_the_units_of_y(table):
     """Standardized targets: y in other units gives the same model, rescaled."""
     X, _, y = table
-    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
-    rescaled = quiet_fit(TabularMLPRegressor(**FAST), X, y / 1000 - 7)
+    reg = TabularMLPRegressor(**FAST).fit(X, y)
+    rescaled = TabularMLPRegressor(**FAST).fit(X, y / 1000 - 7)
     assert_allclose(reg.predict(X) / 1000 - 7, rescaled.predict(X), rtol=1e-4,
                     atol=1e-4)
     assert reg.score(X, y) > 0.7
@@ -112,7 +110,7 @@ def test_regressor_is_equivariant_to_the_units_of_y(table):
 
 def test_regressor_predictions_stay_in_the_training_range(table):
     X, _, y = table
-    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
+    reg = TabularMLPRegressor(**FAST).fit(X, y)
     far = X.copy()
     far["income"] = 1e9
     prediction = reg.predict(far)
@@ -157,7 +155,7 @@ def test_auto_max_iter_is_256_epochs_or_a_step_budget(n_rows, batch_size, epochs
     y = X[:, 0] > 0
     clf = TabularMLPClassifier(hidden_layer_sizes=(4,), batch_size=batch_size,
                                random_state=0)
-    assert quiet_fit(clf, X, y).n_iter_ == epochs
+    assert clf.fit(X, y).n_iter_ == epochs
 
 
 def test_cosine_schedule_anneals_over_the_epochs_the_step_budget_allows():
@@ -166,7 +164,7 @@ def test_cosine_schedule_anneals_over_the_epochs_the_step_budget_allows():
     X = rng.normal(size=(3000, 3))
     clf = TabularMLPClassifier(hidden_layer_sizes=(4,), batch_size=8,
                                learning_rate="cosine", random_state=0)
-    quiet_fit(clf, X, X[:, 0] > 0)
+    clf.fit(X, X[:, 0] > 0)
     assert clf.n_iter_ == 28
     assert clf._optimizer.learning_rate.rate == 0.0
 
@@ -175,7 +173,7 @@ def test_no_partial_fit_and_no_sklearn_conversion(table):
     assert not hasattr(TabularMLPClassifier(), "partial_fit")
     assert not hasattr(TabularMLPRegressor(), "partial_fit")
     X, y, _ = table
-    clf = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    clf = TabularMLPClassifier(**FAST).fit(X, y)
     with pytest.raises(TypeError, match="no scikit-learn equivalent"):
         clf.to_sklearn()
 
@@ -183,7 +181,7 @@ def test_no_partial_fit_and_no_sklearn_conversion(table):
 def test_numpy_input_with_categorical_indices(table):
     X, y, _ = table
     array = X.assign(city=X["city"].cat.codes).to_numpy(dtype=float)
-    clf = quiet_fit(TabularMLPClassifier(categorical_features=[2], **FAST), array, y)
+    clf = TabularMLPClassifier(categorical_features=[2], **FAST).fit(array, y)
     assert clf.score(array, y) > 0.8
     width = TabularPreprocessor(categorical_features=[2], n_bins=16).fit_transform(
         array).shape[1]
@@ -192,8 +190,8 @@ def test_numpy_input_with_categorical_indices(table):
 
 def test_validation_data_are_preprocessed_like_X(table):
     X, y, _ = table
-    clf = quiet_fit(TabularMLPClassifier(**FAST), X[:300], y[:300],
-                    X_val=X[300:], y_val=y[300:])
+    clf = TabularMLPClassifier(**FAST).fit(X[:300], y[:300],
+                                           X_val=X[300:], y_val=y[300:])
     assert len(clf.validation_scores_) == clf.n_iter_
     best = int(np.argmin(clf.validation_loss_curve_))
     assert clf.score(X[300:], y[300:]) == pytest.approx(clf.validation_scores_[best])
@@ -201,7 +199,7 @@ def test_validation_data_are_preprocessed_like_X(table):
 
 def test_failed_fit_leaves_the_estimator_as_it_was(table):
     X, y, _ = table
-    clf = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    clf = TabularMLPClassifier(**FAST).fit(X, y)
     before = dict(vars(clf))
     with pytest.raises(ValueError):
         clf.fit(X, y[:10])
@@ -211,11 +209,11 @@ def test_failed_fit_leaves_the_estimator_as_it_was(table):
 
 def test_warm_start_keeps_the_preprocessing(table):
     X, y, _ = table
-    clf = quiet_fit(TabularMLPClassifier(warm_start=True, **FAST), X, y)
+    clf = TabularMLPClassifier(warm_start=True, **FAST).fit(X, y)
     preprocessor = clf.preprocessor_
-    quiet_fit(clf, X[:200], y[:200])
+    clf.fit(X[:200], y[:200])
     assert clf.preprocessor_ is preprocessor
-    fresh = quiet_fit(clf.set_params(warm_start=False), X[:200], y[:200])
+    fresh = clf.set_params(warm_start=False).fit(X[:200], y[:200])
     assert fresh.preprocessor_ is not preprocessor
 
 
@@ -225,7 +223,7 @@ def test_pipeline_grid_search_and_pickle(table):
                          TabularMLPClassifier(**FAST))
     search = GridSearchCV(pipe, {"tabularmlpclassifier__label_smoothing": [0.0, 0.1]},
                           cv=2)
-    quiet_fit(search, X, y)
+    search.fit(X, y)
     assert search.best_score_ > 0.7
     model = search.best_estimator_[-1]
     restored = pickle.loads(pickle.dumps(model))
@@ -240,13 +238,13 @@ def test_label_smoothing_bounds_confidence():
     X[:, 0] += np.where(y == 1, 3.0, -3.0)
     params = dict(hidden_layer_sizes=(8,), max_iter=300, random_state=0,
                   learning_rate_init=0.01)
-    plain = quiet_fit(ScratchMLPClassifier(**params), X, y)
-    smooth = quiet_fit(ScratchMLPClassifier(label_smoothing=0.2, **params), X, y)
+    plain = ScratchMLPClassifier(**params).fit(X, y)
+    smooth = ScratchMLPClassifier(label_smoothing=0.2, **params).fit(X, y)
     assert np.median(plain.predict_proba(X).max(axis=1)) > 0.99
     confidence = np.median(smooth.predict_proba(X).max(axis=1))
     assert confidence == pytest.approx(0.9, abs=0.02)
     y3 = np.where(y == 1, 2, X[:, 1] > 0).astype(int)
-    multi = quiet_fit(ScratchMLPClassifier(label_smoothing=0.3, **params), X, y3)
+    multi = ScratchMLPClassifier(label_smoothing=0.3, **params).fit(X, y3)
     # The targets' largest probability is 0.7 + 0.3 / 3.
     confidence = np.median(multi.predict_proba(X).max(axis=1))
     assert softmax(np.zeros(3)).max() < confidence < 0.83
@@ -256,15 +254,15 @@ def test_regressor_standardizes_large_targets_in_float64(table):
     """Targets far from 0 keep their differences, which float32 would round off."""
     X, _, y = table
     y = y / 1000
-    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
-    shifted = quiet_fit(TabularMLPRegressor(**FAST), X, y + 1e7)
+    reg = TabularMLPRegressor(**FAST).fit(X, y)
+    shifted = TabularMLPRegressor(**FAST).fit(X, y + 1e7)
     assert_allclose(shifted.predict(X) - 1e7, reg.predict(X), atol=1e-5)
 
 
 def test_regressor_clips_predictions_to_the_exact_training_range(table):
     X, _, y = table
     y = y / 1000 - y.min() / 1000 + 0.7
-    reg = quiet_fit(TabularMLPRegressor(**FAST), X, y)
+    reg = TabularMLPRegressor(**FAST).fit(X, y)
     far = X.assign(income=-1e9, city="north")
     far_too = X.assign(income=1e9, city="north")
     predictions = np.concatenate([reg.predict(far), reg.predict(far_too)])
@@ -281,11 +279,11 @@ def test_global_transform_output_leaves_fit_and_predict_alone(Estimator, output,
     pytest.importorskip(output)
     X, y_class, y_real = table
     y = y_class if Estimator is TabularMLPClassifier else y_real
-    before = quiet_fit(Estimator(**FAST), X, y)
+    before = Estimator(**FAST).fit(X, y)
     expected = before.predict(X)
     with sklearn.config_context(transform_output=output):
         assert_array_equal(before.predict(X), expected)
-        during = quiet_fit(Estimator(**FAST), X, y)
+        during = Estimator(**FAST).fit(X, y)
         assert_array_equal(during.predict(X), expected)
 
 
@@ -310,7 +308,7 @@ def test_one_row_is_too_few_for_the_validation_split(Estimator, y):
 def test_subnormal_values_fit(table):
     X, _, y = table
     tiny = X.assign(age=X["age"] * 1e-320)
-    reg = quiet_fit(TabularMLPRegressor(**FAST), tiny, y)
+    reg = TabularMLPRegressor(**FAST).fit(tiny, y)
     assert np.isfinite(reg.predict(tiny)).all()
 
 
@@ -320,7 +318,7 @@ def test_dates_predict_alike_in_any_unit(table):
     days = pd.to_timedelta(X["age"].round(), unit="D")
     dated = X.assign(day=(pd.Timestamp("2020-01-01") + days).astype("datetime64[us]"))
     dated.loc[::7, "day"] = pd.NaT
-    clf = quiet_fit(TabularMLPClassifier(**FAST), dated, y)
+    clf = TabularMLPClassifier(**FAST).fit(dated, y)
     assert "missingindicator_day" in clf.preprocessor_.get_feature_names_out()
     in_ns = dated.assign(day=dated["day"].astype("datetime64[ns]"))
     assert_array_equal(clf.predict_proba(in_ns), clf.predict_proba(dated))
@@ -337,7 +335,7 @@ def test_categorical_columns_of_other_dataframes_are_detected(library, table):
     else:
         other = module.table(columns)
         other = other.set_column(2, "city", other["city"].dictionary_encode())
-    clf = quiet_fit(TabularMLPClassifier(**FAST), other, y)
+    clf = TabularMLPClassifier(**FAST).fit(other, y)
     assert_array_equal(clf.preprocessor_.is_categorical_, [False, False, True, True])
-    reference = quiet_fit(TabularMLPClassifier(**FAST), X, y)
+    reference = TabularMLPClassifier(**FAST).fit(X, y)
     assert_allclose(clf.predict_proba(other), reference.predict_proba(X), rtol=1e-5)
