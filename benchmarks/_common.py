@@ -99,3 +99,15 @@ def _status_bytes(field):
         if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
     raise KeyError(field)
+
+
+def memory_report_footer(results, *packages):
+    """Return the closing lines of a memory report: the reset caveat, the machine.
+
+    ``results`` are records with a ``peak_reset`` flag (see :class:`PeakMemory`);
+    ``packages`` are named in the machine description.
+    """
+    lines = []
+    if not all(r["peak_reset"] for r in results):
+        lines += ["", PeakMemory.UNRESET_NOTE]
+    return lines + ["", f"Machine: {machine_description(*packages)}.", ""]

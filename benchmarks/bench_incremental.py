@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from _common import MIB, PeakMemory, machine_description, run_child, timed
+from _common import MIB, PeakMemory, memory_report_footer, run_child, timed
 from mnist import FILES, add_mnist_dir_argument
 
 N_CLASSES = 10
@@ -188,10 +188,8 @@ def report(results, args):
             f"| {r['traced_peak_mib']:.1f} "
             f"| {r['peak_rise_mib'] / r['block_mib']:.2f} |"
         )
-    if not all(r["peak_reset"] for r in results):
-        lines += ["", PeakMemory.UNRESET_NOTE]
-    machine = machine_description("scikit-learn", "dask", "dask-ml", "skscratchnn")
-    lines += ["", f"Machine: {machine}.", ""]
+    lines += memory_report_footer(results, "scikit-learn", "dask", "dask-ml",
+                                  "skscratchnn")
     return "\n".join(lines)
 
 

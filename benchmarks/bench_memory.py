@@ -17,7 +17,7 @@ import argparse
 import json
 
 import numpy as np
-from _common import MIB, PeakMemory, machine_description, run_child, timed
+from _common import MIB, PeakMemory, memory_report_footer, run_child, timed
 
 
 def make_data(n_samples, n_features, seed=0, chunk=100_000):
@@ -97,13 +97,7 @@ def report(results, args):
             f"| {r['rss_delta_mib']:.1f} | {r['rss_delta_mib'] / r['X_mib']:.3f} "
             f"| {r['traced_peak_mib']:.1f} | {r['output_mib']:.1f} |"
         )
-    if not all(r["peak_reset"] for r in results):
-        lines += ["", PeakMemory.UNRESET_NOTE]
-    lines += [
-        "",
-        f"Machine: {machine_description('scikit-learn', 'skscratchnn')}.",
-        "",
-    ]
+    lines += memory_report_footer(results, "scikit-learn", "skscratchnn")
     return "\n".join(lines)
 
 

@@ -22,7 +22,14 @@ import json
 import warnings
 
 import numpy as np
-from _common import MIB, RESULTS_DIR, PeakMemory, machine_description, run_child, timed
+from _common import (
+    MIB,
+    RESULTS_DIR,
+    PeakMemory,
+    memory_report_footer,
+    run_child,
+    timed,
+)
 
 CONTENDERS = ("TabularMLP", "HistGradientBoosting", "sklearn MLP")
 N_COLUMNS = 50
@@ -125,16 +132,14 @@ def markdown(results, args):
                        and r["contender"] == name and r["operation"] == "fit")
             predict = next(r for r in results if r["rows"] == rows
                            and r["contender"] == name and r["operation"] == "predict")
-            per_epoch = fit["seconds"] / max(fit["n_iter"], 1)
-            lines.append(
-                f"| {rows:,} | {fit['X_mib']:.0f} | {name} | {fit['seconds']:.1f} "
-                f"| {fit['n_iter']} | {per_epoch:.2f} | {fit['rise_mib']:.0f} "
-                f"| {predict['seconds']:.1f} | {predict['rise_mib']:.0f} |"
-            )
-    if not all(r["peak_reset"] for r in results):
-        lines += ["", PeakMemory.UNRESET_NOTE]
-    lines += ["", f"Machine: {machine_description('scikit-learn', 'skscratchnn')}.",
-              ""]
+            cells = [
+                f"{rows:,}", f"{fit['X_mib']:.0f}", name, f"{fit['seconds']:.1f}",
+                str(fit["n_iter"]), f"{fit['seconds'] / max(fit['n_iter'], 1):.2f}",
+                f"{fit['rise_mib']:.0f}", f"{predict['seconds']:.1f}",
+                f"{predict['rise_mib']:.0f}",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += memory_report_footer(results, "scikit-learn", "skscratchnn")
     return "\n".join(lines)
 
 

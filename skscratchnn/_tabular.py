@@ -56,12 +56,12 @@ default=None
             The targets of ``X_val``.
 
         sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation samples.
+            Weights of the rows of ``X_val``.
 
         Returns
         -------
         self : object
-            The fitted estimator.
+            The fitted estimator, its preprocessing included.
         """
         return super().fit(X, y, sample_weight, X_val=X_val, y_val=y_val,
                            sample_weight_val=sample_weight_val)
