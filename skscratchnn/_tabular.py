@@ -1,10 +1,11 @@
 """MLPs for tabular data: RealMLP's recipe on the same core.
 
 :class:`TabularMLPClassifier` and :class:`TabularMLPRegressor` are the
-drop-in estimators with other defaults and three more pieces: their own input
-preprocessing (:class:`TabularPreprocessor`), a scaling layer and the NTK
-parametrization (a learning-rate factor per parameter group). Every piece is
-an ordinary parameter, so each can be switched off or tuned.
+drop-in estimators with the recipe's defaults (a scaling layer, the NTK
+parametrization, per-group rate factors, ``max_iter='auto'``: parameters of
+every estimator) and their own input preprocessing
+(:class:`TabularPreprocessor`), which joins the estimator through its
+training and prediction input hooks.
 """
 
 import numpy as np
