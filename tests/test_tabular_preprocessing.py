@@ -526,7 +526,9 @@ def cauchy_with_missing_values():
     return X
 
 
-@pytest.mark.parametrize("make", [cauchy_with_missing_values, binned_frame, polars_frame])
+@pytest.mark.parametrize(
+    "make", [cauchy_with_missing_values, binned_frame, polars_frame]
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("clip_scale", [3.0, None])
 def test_expand_of_compact_is_transform(make, dtype, clip_scale):
