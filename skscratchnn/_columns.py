@@ -135,21 +135,37 @@ def categorical_mask(X, categorical_features, feature_names):
 
 def robust_scaling(values):
     """Return the median and RealMLP's factor of each column, ignoring NaN."""
-    ordered = np.sort(values.T, axis=1)  # NaN sort last
-    last = np.maximum((~np.isnan(ordered)).sum(axis=1) - 1, 0)
-    rows = np.arange(len(ordered))
+    return scaling_of_points(*quartile_points(np.sort(values, axis=0)))
 
-    def quantile(q):  # numpy's "linear" method on the non-missing values
-        position = q * last
-        low = np.floor(position).astype(int)
-        a, b = ordered[rows, low], ordered[rows, np.minimum(low + 1, last)]
-        return a + (b - a) * (position - low)
 
-    iqr, spread = quantile(0.75) - quantile(0.25), ordered[rows, last] - ordered[:, 0]
+def quartile_points(ordered):
+    """Return the values of the sorted columns that their robust scaling reads.
+
+    ``ordered`` holds each column sorted, NaN last. ``points``, of shape (8,
+    n_columns), are the two order statistics around the 25%, 50% and 75%
+    quantiles (numpy's "linear" method on the non-missing values), then the
+    smallest and largest non-missing value; ``fractions``, of shape (3,
+    n_columns), place each quantile between its two points. As a
+    non-decreasing function maps sorted values to sorted values,
+    ``scaling_of_points(f(points), fractions)`` is the robust scaling of the
+    columns of ``f(values)``.
+    """
+    last = np.maximum((~np.isnan(ordered)).sum(axis=0) - 1, 0)
+    position = np.array([[0.25], [0.5], [0.75]]) * last
+    low = np.floor(position).astype(int)
+    rows = np.vstack([low, np.minimum(low + 1, last), np.zeros_like(last), last])
+    return np.take_along_axis(ordered, rows, axis=0), position - low
+
+
+def scaling_of_points(points, fractions):
+    """Return the median and RealMLP's factor from :func:`quartile_points`."""
+    a, b, (first, last) = points[:3], points[3:6], points[6:]
+    q25, q50, q75 = a + (b - a) * fractions
+    iqr, spread = q75 - q25, last - first
     # A spread too small to invert (zero, or subnormal: the inverse overflows)
     # counts as none, lest the scaled column become infinite or NaN.
     with np.errstate(divide="ignore", over="ignore"):
         by_iqr, by_spread = 1.0 / iqr, 2.0 / spread
     scale = np.where(np.isfinite(by_spread), by_spread, 0.0)
     scale = np.where(np.isfinite(by_iqr), by_iqr, scale)
-    return np.nan_to_num(quantile(0.5)), scale
+    return np.nan_to_num(q50), scale

@@ -22,9 +22,19 @@ from ._columns import (
     is_frame,
     isna,
     positions,
+    quartile_points,
     robust_scaling,
+    scaling_of_points,
     seconds,
 )
+
+# The rows that transform expands at a time: the temporaries stay a few MiB,
+# in cache, and the NumPy calls still few.
+_CHUNK_ROWS = 1024
+# A scaled value saturates here before the smooth clip: beyond it the clip is
+# +-clip_scale to float64 precision (for clip scales up to 1e9), and its
+# square is still finite in float32.
+_SATURATION = 1e18
 
 
 class TabularPreprocessor(TransformerMixin, BaseEstimator):
@@ -207,25 +217,57 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             X, self.categorical_features, getattr(self, "feature_names_in_", None)
         )
         numeric = np.flatnonzero(~self.is_categorical_)
-        values = self._numeric_block(X, numeric)
         self.center_, self.scale_ = np.full(n, np.nan), np.full(n, np.nan)
-        self.center_[numeric], self.scale_[numeric] = robust_scaling(values)
-        self.indicator_features_ = numeric[np.isnan(values).any(axis=0)]
-        self.bin_edges_ = [None] * n
-        if self.n_bins is not None:
-            for k, j in enumerate(numeric):
+        self.bin_edges_, missing = [None] * n, np.zeros(len(numeric), dtype=bool)
+        bin_centers, bin_scales = [np.empty(0)], [np.empty(0)]
+        # Column by column: the memory of fit is a column's, not the encoding's.
+        for k, (j, values) in enumerate(self._numeric_columns(X, numeric)):
+            missing[k] = np.isnan(values).any()
+            points, fractions = quartile_points(np.sort(values)[:, None])
+            (self.center_[j],), (self.scale_[j],) = scaling_of_points(points, fractions)
+            if self.n_bins is not None:
                 quantiles = np.linspace(0, 1, self.n_bins + 1)
-                edges = np.unique(np.nanquantile(values[:, k], quantiles))
+                edges = np.unique(np.nanquantile(values, quantiles))
                 # Two bins at least: one bin is the raw value again.
-                self.bin_edges_[j] = edges if len(edges) >= 3 else None
-            self._bin_center, self._bin_scale = robust_scaling(
-                self._binned(values, numeric)
-            )
+                if len(edges) >= 3:
+                    self.bin_edges_[j] = edges
+                    # The encoding is non-decreasing in x: that of the points.
+                    center, scale = scaling_of_points(_ramps(points, edges), fractions)
+                    bin_centers.append(center)
+                    bin_scales.append(scale)
+        self.indicator_features_ = numeric[missing]
+        self._bin_center, self._bin_scale = (
+            np.concatenate(bin_centers), np.concatenate(bin_scales)
+        )
         self.categories_, self.infrequent_categories_ = [None] * n, [None] * n
         self.ordered_categories_, self._onehot_columns = [None] * n, [None] * n
         for j in np.flatnonzero(self.is_categorical_):
             self._fit_categorical(j, *self._factorized(X, j, sort=True))
+        self._fit_expansion(numeric, missing)
         return self
+
+    def _fit_expansion(self, numeric, missing):
+        """Lay out the compact columns and the expansion's constants in z-space.
+
+        A numeric value is stored as ``z = (x - center_) * s``, with ``s`` its
+        scale, or 1 where that is 0 lest all values and bin edges become 0.
+        """
+        scale = self.scale_[numeric]
+        self._z_scale = np.where(scale > 0, scale, 1.0)
+        self._numeric_scale = (scale > 0).astype(float)
+        self._indicator_columns = np.flatnonzero(missing)
+        self._bin_counts = np.zeros(len(numeric), dtype=int)
+        lows, widths = [np.empty(0)], [np.empty(0)]
+        for k, j in enumerate(numeric):
+            edges = self.bin_edges_[j]
+            if edges is not None:
+                self._bin_counts[k] = len(edges) - 1
+                lows.append((edges[:-1] - self.center_[j]) * self._z_scale[k])
+                widths.append(np.diff(edges) * self._z_scale[k])
+        self._bin_low, self._bin_width = np.concatenate(lows), np.concatenate(widths)
+        self._n_compact = len(numeric) + sum(
+            self._encoded_width(j) for j in np.flatnonzero(self.is_categorical_)
+        )
 
     def _fit_categorical(self, j, uniques, codes, ordered):
         counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
@@ -260,19 +302,121 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         return self._transform(X, self.dtype)
 
     def _transform(self, X, dtype):
-        """Transform ``X`` into an array of ``dtype`` (for callers needing another)."""
+        """Transform ``X`` into an array of ``dtype`` (for callers needing another).
+
+        The output is filled a chunk of rows at a time, so that the memory of
+        transform is the output's and the compact array's, plus a chunk's.
+        """
+        compact = self._compact(X, dtype)
+        n_out = compact.shape[1] + len(self._bin_low) + len(self.indicator_features_)
+        out = np.empty((len(compact), n_out), dtype)
+        for start in range(0, len(out), _CHUNK_ROWS):
+            rows = slice(start, start + _CHUNK_ROWS)
+            self._expand(compact[rows], out[rows])
+        return out
+
+    def _compact(self, X, dtype=np.float32):
+        """Return X in the compact form that :meth:`_expand` encodes.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            The data, checked as by :meth:`transform`.
+
+        dtype : {np.float32, np.float64}, default=np.float32
+            The dtype of the result.
+
+        Returns
+        -------
+        compact : ndarray of shape (n_samples, n_compact)
+            C-contiguous: for each numeric column ``z = (x - center_) * s``
+            (``s`` is ``scale_``, or 1 where that is 0), NaN if missing and
+            saturated at half the largest float of ``dtype`` (so that
+            differences stay finite); then the encoded categorical columns, as
+            :meth:`transform` outputs them.
+        """
         check_is_fitted(self)
         X = self._validate(X, reset=False)
+        compact = np.empty((X.shape[0], self._n_compact), dtype)
+        bound = np.finfo(dtype).max / 2
         numeric = np.flatnonzero(~self.is_categorical_)
-        values = self._numeric_block(X, numeric)
-        blocks = [self._scaled(values, numeric)]
-        if self.n_bins is not None:
-            binned = self._binned(values, numeric)
-            blocks.append(self._clipped((binned - self._bin_center) * self._bin_scale))
-        blocks.append(np.isnan(values[:, np.isin(numeric, self.indicator_features_)]))
+        for k, (j, values) in enumerate(self._numeric_columns(X, numeric)):
+            z = (values - self.center_[j]) * self._z_scale[k]
+            np.clip(z, -bound, bound, out=compact[:, k])
+        start = len(numeric)
         for j in np.flatnonzero(self.is_categorical_):
-            blocks += self._encoded(j, *self._factorized(X, j, sort=False)[:2])
-        return np.concatenate(blocks, axis=1, dtype=dtype)
+            for block in self._encoded(j, *self._factorized(X, j, sort=False)[:2]):
+                compact[:, start : start + block.shape[1]] = block
+                start += block.shape[1]
+        return compact
+
+    def _expand(self, compact, out):
+        """Write the encoding of compact rows into ``out``, as :meth:`transform` would.
+
+        The scaled numeric columns, their piecewise-linear encodings, the
+        missing indicators and the categorical columns are computed from the
+        compact rows with temporaries of the size of ``out`` at most, for any
+        number of rows: a minibatch, or a chunk of :meth:`transform`.
+
+        Parameters
+        ----------
+        compact : ndarray of shape (n_samples, n_compact)
+            Rows of :meth:`_compact`, of ``out``'s dtype or float32.
+
+        out : ndarray of shape (n_samples, n_features_out)
+            The output, float32 or float64; the encoding is computed in the
+            dtype of ``compact``.
+
+        Returns
+        -------
+        out : ndarray of shape (n_samples, n_features_out)
+        """
+        n_numeric = len(self._z_scale)
+        z, bins = compact[:, :n_numeric], n_numeric + len(self._bin_low)
+        indicators = slice(bins, bins + len(self._indicator_columns))
+        finfo = np.finfo(compact.dtype)
+        # z and the lower edges stay within half the largest float, and widths
+        # above 0, so that only missing values give NaN.
+        low = np.clip(self._bin_low, -finfo.max / 2, finfo.max / 2)
+        width = np.clip(self._bin_width, finfo.smallest_subnormal, finfo.max)
+        missing = np.isnan(z)
+        any_missing = missing.any()
+        with np.errstate(over="ignore"):
+            # The work is done in place in contiguous temporaries: NumPy is
+            # several times slower on the strided column blocks of out.
+            limit = np.inf if self.clip_scale is None else _SATURATION
+            scaled = np.clip(z, -limit, limit)
+            ramps = np.repeat(z, self._bin_counts, axis=1)
+            ramps -= low.astype(finfo.dtype)
+            ramps /= width.astype(finfo.dtype)
+            np.clip(ramps, 0.0, 1.0, out=ramps)
+            ramps -= self._bin_center.astype(finfo.dtype)
+            for v, scale, columns in (
+                (scaled, self._numeric_scale, out[:, :n_numeric]),
+                (ramps, self._bin_scale, out[:, n_numeric:bins]),
+            ):
+                if any_missing:
+                    np.copyto(v, 0.0, where=np.isnan(v))
+                self._clip_scaled(v, scale, columns)
+        out[:, indicators] = missing[:, self._indicator_columns]
+        out[:, indicators.stop :] = compact[:, n_numeric:]
+        return out
+
+    def _clip_scaled(self, v, scale, out):
+        """Write the smooth clip of ``v * scale`` into ``out``, overwriting ``v``."""
+        if self.clip_scale is None:
+            return np.multiply(v, scale.astype(v.dtype), out=out)
+        c = self.clip_scale
+        # (v s) / sqrt(1 + (v s / c)**2) is c v / sqrt(k + v**2), k = (c / s)**2,
+        # in an operation fewer; it is 0 where s = 0 (k infinite), and k >= tiny
+        # keeps it 0 at v = 0 where s is huge.
+        with np.errstate(divide="ignore", over="ignore"):
+            k = np.maximum(np.square(c / scale), np.finfo(np.float32).tiny)
+            denominator = np.square(v)
+            denominator += k.astype(v.dtype)
+        np.sqrt(denominator, out=denominator)
+        v /= denominator
+        return np.multiply(v, c, out=out)
 
     def _encoded(self, j, uniques, codes):
         index = positions(uniques, self.categories_[j])[codes]
@@ -287,24 +431,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             blocks.append(self._scaled(np.where(code >= 0, code, np.nan)[:, None], [j]))
         return blocks
 
-    def _binned(self, values, numeric):
-        """Return the piecewise-linear encoding of the binned numeric columns.
-
-        Component ``t`` of a value ``x`` is ``(x - e_t) / (e_{t+1} - e_t)``
-        clipped to [0, 1], for the quantile edges ``e`` of its column: the
-        components of the bins below ``x`` are 1, those above 0. Missing
-        values stay missing.
-        """
-        blocks = [np.empty((values.shape[0], 0))]
-        for k, j in enumerate(numeric):
-            edges = self.bin_edges_[j]
-            if edges is not None:
-                low, width = edges[:-1], np.diff(edges)
-                # A subnormal width overflows the ratio, which the clip bounds.
-                with np.errstate(over="ignore"):
-                    ratio = (values[:, k, None] - low) / width
-                blocks.append(np.clip(ratio, 0.0, 1.0))
-        return np.concatenate(blocks, axis=1)
+    def _encoded_width(self, j):
+        columns = self._onehot_columns[j]
+        width = 1 if len(columns) == 2 else columns.max(initial=-1) + 1
+        return width + (self.ordered_categories_[j] is not None)
 
     def _scaled(self, values, columns):
         return self._clipped((values - self.center_[columns]) * self.scale_[columns])
@@ -374,20 +504,20 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             return X
         return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
 
-    def _numeric_block(self, X, columns):
-        if not is_frame(X) and X.dtype.kind in "biuf":
-            values = X[:, columns].astype(np.float64)
-        else:
-            values = [self._numeric_column(X, j) for j in columns]
-            values = np.column_stack(values or [np.empty((X.shape[0], 0))])
-        infinite = np.isinf(values).any(axis=0)
-        if infinite.any():
-            names = ", ".join(self._column_name(j) for j in columns[infinite])
-            raise ValueError(
-                f"Input X contains infinity in the numeric column(s) {names}. "
-                "Numeric values must be finite or missing (NaN)."
-            )
-        return values
+    def _numeric_columns(self, X, columns):
+        """Yield the index and the float64 values of each numeric column of X."""
+        for j in columns:
+            values = self._numeric_column(X, j)
+            if np.isinf(values).any():
+                names = ", ".join(
+                    self._column_name(i) for i in columns
+                    if np.isinf(self._numeric_column(X, i)).any()
+                )
+                raise ValueError(
+                    f"Input X contains infinity in the numeric column(s) {names}. "
+                    "Numeric values must be finite or missing (NaN)."
+                )
+            yield j, values
 
     def _numeric_column(self, X, j):
         values = column(X, j)
@@ -421,3 +551,16 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     def _column_name(self, j):
         names = getattr(self, "feature_names_in_", None)
         return repr(names[j]) if names is not None else f"at index {j}"
+
+
+def _ramps(values, edges):
+    """Return the piecewise-linear encoding of a column of values over ``edges``.
+
+    Component ``t`` of a value ``x`` is ``(x - e_t) / (e_{t+1} - e_t)`` clipped
+    to [0, 1]: the components of the bins below ``x`` are 1, those above 0.
+    Missing values stay missing.
+    """
+    low, width = edges[:-1], np.diff(edges)
+    # A subnormal width overflows the ratio, which the clip bounds.
+    with np.errstate(over="ignore"):
+        return np.clip((values - low) / width, 0.0, 1.0)

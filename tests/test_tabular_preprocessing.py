@@ -3,6 +3,7 @@
 import pickle
 import subprocess
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -482,3 +483,104 @@ def test_pyarrow_tables_are_read_like_pandas_ones():
     assert_array_equal(pre.is_categorical_, [False, True, True, True])
     # The missing category stays missing (pyarrow's to_numpy would drop it).
     assert_array_equal(pre.transform(table), TabularPreprocessor().fit_transform(frame))
+
+
+def binned_frame(n=300, seed=0):
+    """Numeric columns worth binning, with missing values, beside categorical ones."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "lognormal": rng.lognormal(0, 2, n),
+        "integers": rng.integers(0, 4, n).astype(float),
+        "const": np.full(n, 2.0),
+        "color": rng.choice(["red", "green", "blue"], n),
+        "sex": rng.choice(["F", "M"], n),
+        "size": pd.Categorical(rng.choice(["S", "M", "L"], n),
+                               categories=["S", "M", "L"], ordered=True),
+    })
+    frame.loc[rng.random(n) < 0.1, "lognormal"] = np.nan
+    frame.loc[rng.random(n) < 0.1, "color"] = None
+    return frame
+
+
+def test_compact_holds_z_then_the_categorical_columns():
+    frame = binned_frame()
+    pre = TabularPreprocessor(n_bins=8).fit(frame)
+    compact = pre._compact(frame)
+    assert compact.dtype == np.float32 and compact.flags.c_contiguous
+    center, scale = pre.center_[:3], pre.scale_[:3]
+    z = (frame.iloc[:, :3].to_numpy() - center) * np.where(scale > 0, scale, 1.0)
+    assert_allclose(compact[:, :3], z, rtol=1e-6)  # NaN where missing
+    categorical = pre.transform(frame)[:, -(compact.shape[1] - 3):]
+    assert_allclose(compact[:, 3:], categorical, rtol=1e-6)
+
+
+def polars_frame():
+    pl = pytest.importorskip("polars")
+    return pl.from_pandas(binned_frame())
+
+
+def cauchy_with_missing_values():
+    rng = np.random.default_rng(0)
+    X = rng.standard_cauchy((300, 4))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    return X
+
+
+@pytest.mark.parametrize(
+    "make", [cauchy_with_missing_values, binned_frame, polars_frame]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("clip_scale", [3.0, None])
+def test_expand_of_compact_is_transform(make, dtype, clip_scale):
+    X = make()
+    pre = TabularPreprocessor(n_bins=16, clip_scale=clip_scale, dtype=dtype).fit(X)
+    expected = pre.transform(X)
+    out = np.empty_like(expected)
+    assert pre._expand(pre._compact(X, dtype), out) is out
+    assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_missing_at_transform_only_encode_as_zeros(dtype):
+    X = np.random.default_rng(0).standard_normal((200, 3))
+    pre = TabularPreprocessor(n_bins=4, dtype=dtype).fit(X)
+    assert_array_equal(pre.transform(np.full((1, 3), np.nan)), np.zeros((1, 15)))
+
+
+def test_float32_expansion_agrees_with_float64():
+    frame = binned_frame(2000)
+    pre = TabularPreprocessor(n_bins=5).fit(frame)
+    expected = pre.transform(frame)
+    got = pre._transform(frame, np.float32)
+    assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_chunked_transform_is_the_single_chunk_transform(monkeypatch):
+    from skscratchnn import _tabular_preprocessing
+
+    frame = binned_frame()
+    pre = TabularPreprocessor(n_bins=16, dtype=np.float32).fit(frame)
+    whole = pre.transform(frame)
+    monkeypatch.setattr(_tabular_preprocessing, "_CHUNK_ROWS", 7)
+    assert_array_equal(pre.transform(frame), whole)
+
+
+def traced_peak(run):
+    tracemalloc.start()
+    try:
+        result = run()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_memory_grows_with_the_input_not_with_its_encoding(dtype):
+    """fit holds a few columns at a time, transform the output and a chunk."""
+    X = np.random.default_rng(0).standard_normal((20_000, 20))
+    pre = TabularPreprocessor(n_bins=16, dtype=dtype)
+    _, fit_peak = traced_peak(lambda: pre.fit(X))
+    assert fit_peak < X.nbytes / 2
+    out, transform_peak = traced_peak(lambda: pre.transform(X))
+    assert out.shape == (20_000, 20 * 17)
+    assert transform_peak < out.nbytes * 1.5 + 2**20
