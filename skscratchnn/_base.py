@@ -181,6 +181,10 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset
         )
 
+    def _network_dtype(self, X):
+        """Return the dtype the network trains in: that of its input ``X``."""
+        return X.dtype
+
     def _input_encoding(self, X):
         """Return the network's fixed first map of ``X`` and the width it gives.
 
@@ -310,8 +314,10 @@ default=None
         Y, out_activation = self._encode_targets(
             y, X, reset=not resume, incremental=incremental, classes=classes
         )
+        dtype = self._network_dtype(X)
+        Y = Y.astype(dtype, copy=False)
         if sample_weight is not None:
-            sample_weight = check_weights(sample_weight, X, X.dtype)
+            sample_weight = check_weights(sample_weight, X, dtype)
             if not sample_weight.sum() > 0:
                 raise ValueError(
                     "Sample weights must contain at least one non-zero number."
@@ -322,7 +328,7 @@ default=None
         stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
         data = TrainingData(
             X, self._training_targets(Y), sample_weight,
-            check_validation_data(self, validation_data, X.dtype, Y.shape[1]),
+            check_validation_data(self, validation_data, X.dtype, dtype, Y.shape[1]),
             stratify,
         )
         return data, out_activation
@@ -338,7 +344,7 @@ default=None
             layout, self.activation, out_activation, self.alpha,
             check_dropout(self.dropout, len(hidden), self.solver), encode,
         )
-        dtype = data.X.dtype
+        dtype = data.dtype
         if not resume:
             if self.parametrization == "ntk":
                 return network, layout.init_ntk(rng, dtype)
@@ -372,7 +378,7 @@ default=None
             self.get_params(deep=False),
             auto_batch_size=self._auto_batch_size,
             rate_factors=layout.rate_factors(
-                data.X.dtype, ntk=self.parametrization == "ntk",
+                data.dtype, ntk=self.parametrization == "ntk",
                 bias_factor=self.bias_rate_factor, scale_factor=self.scale_rate_factor,
             ),
             n_decayed=layout.n_coefs,

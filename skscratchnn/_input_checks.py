@@ -145,11 +145,12 @@ def check_dropout(dropout, n_hidden, solver):
     return tuple(float(rate) for rate in rates)
 
 
-def check_validation_data(estimator, validation_data, dtype, n_outputs):
+def check_validation_data(estimator, validation_data, input_dtype, dtype, n_outputs):
     """Check the ``X_val, y_val, sample_weight_val`` of fit; return them or None.
 
     They are validated and encoded by ``estimator``'s own hooks, as ``X, y``
-    are, and weighted by its class weights.
+    are, and weighted by its class weights; ``X_val`` is returned in the
+    training input's ``input_dtype``, the rest in the network's ``dtype``.
     """
     X_val, y_val, sample_weight_val = validation_data
     if X_val is None and y_val is None:
@@ -184,6 +185,6 @@ def check_validation_data(estimator, validation_data, dtype, n_outputs):
         sample_weight_val = check_weights(
             sample_weight_val, X_val, dtype, name="sample_weight_val"
         )
+    Y_val = Y_val.astype(dtype, copy=False)
     sample_weight_val = estimator._weigh_classes(Y_val, sample_weight_val)
-    return (X_val.astype(dtype, copy=False), Y_val.astype(dtype, copy=False),
-            sample_weight_val)
+    return X_val.astype(input_dtype, copy=False), Y_val, sample_weight_val

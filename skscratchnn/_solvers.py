@@ -8,7 +8,7 @@ judges each epoch and the progress reporter prints.
 """
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.optimize
@@ -69,7 +69,9 @@ class TrainingData:
 
     ``validation`` is the ``(X, Y, sw)`` of the user's validation data or
     None; ``stratify`` holds the labels the early-stopping split keeps in
-    proportion, or None.
+    proportion, or None. ``Y`` and ``sw`` are of the network's dtype; ``X``
+    may be of another, which the network's encoding takes (see
+    :class:`~._network.Network`).
     """
 
     X: object
@@ -77,6 +79,11 @@ class TrainingData:
     sw: np.ndarray = None
     validation: tuple = None
     stratify: np.ndarray = None
+
+    @property
+    def dtype(self):
+        """The dtype the network trains in."""
+        return self.Y.dtype
 
 
 # What max_iter='auto' means: RealMLP's 256 epochs, but no more than about
@@ -217,13 +224,14 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
     optimizer : SGDOptimizer or AdamOptimizer
     state : TrainingState
     """
-    X, Y, sw = data.X, data.Y, data.sw
+    network, X, validation = _encoded_up_front(network, data, theta.dtype)
+    Y, sw = data.Y, data.sw
     dropout_keys = None
     if network.has_dropout:
         # Keyed on the rows as given: before the network's encoding, if any.
         units = (X.shape[1], *network.layout.layer_units[1:])
         dropout_keys = DropoutKeys.draw(rng, units, X.dtype)
-    rows, validation = None, data.validation
+    rows = None
     if config.early_stopping and validation is None:
         rows, val_rows = holdout_split(
             X.shape[0], config.validation_fraction, data.stratify, rng
@@ -233,7 +241,7 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
     batch_size, max_iter, steps_per_epoch = config.schedule(n_rows)
     old_optimizer, state = previous or (None, TrainingState())
     optimizer = config.optimizer.build(
-        theta.size, X.dtype, n_epochs=max_iter, n_steps=max_iter * steps_per_epoch
+        theta.size, theta.dtype, n_epochs=max_iter, n_steps=max_iter * steps_per_epoch
     )
     optimizer = continue_optimizer(old_optimizer, optimizer, incremental)
     monitor = EarlyStoppingMonitor(
@@ -248,7 +256,7 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
     dropout = None
     if dropout_keys is not None:
         dropout = Dropout(dropout_keys, network.dropout, X, batch_size)
-    work = Workspace(network, batch_size, X.dtype, dropout=dropout)
+    work = Workspace(network, batch_size, theta.dtype, dropout=dropout)
 
     def objective(theta, Xb, Yb, swb, step, rows):
         if dropout is not None:
@@ -262,6 +270,38 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
     trainer.run(theta, X, Y, sw, rows, max_iter=max_iter,
                 shuffle=config.shuffle, incremental=incremental)
     return optimizer, state
+
+
+# An encoding of the training rows up to this size is built once for the fit;
+# above it the network encodes each batch, so that memory grows with the rows,
+# not with their encoding (at some more time per step).
+ENCODE_UP_FRONT_BYTES = 2**28
+
+
+def _encoded_up_front(network, data, dtype, chunk_rows=4096):
+    """Return the network, ``X`` and validation data that training goes through.
+
+    With a small enough encoding (see :class:`~._network.Network`), the rows
+    are encoded once, chunk by chunk, and the network trains on them as they
+    are.
+    """
+    if network.encode is None:
+        return network, data.X, data.validation
+    width = network.layout.layer_units[0]
+    if data.X.shape[0] * width * np.dtype(dtype).itemsize > ENCODE_UP_FRONT_BYTES:
+        return network, data.X, data.validation
+
+    def encoded(X):
+        out = np.empty((X.shape[0], width), dtype)
+        for start in range(0, len(out), chunk_rows):
+            rows = slice(start, start + chunk_rows)
+            network.encode(X[rows], out[rows])
+        return out
+
+    validation = data.validation
+    if validation is not None:
+        validation = (encoded(validation[0]), *validation[1:])
+    return replace(network, encode=None), encoded(data.X), validation
 
 
 class StochasticTrainer:
@@ -390,7 +430,7 @@ def train_lbfgs(theta, network, data, *, max_iter, max_fun, tol, verbose,
     The keywords are the estimator's parameters of the same names, with
     ``max_iter`` resolved (see :func:`epoch_limits`).
     """
-    work = Workspace(network, data.X.shape[0], data.X.dtype)
+    work = Workspace(network, data.X.shape[0], data.dtype)
     return run_lbfgs(
         lambda th: loss_and_grad(th, data.X, data.Y, data.sw, network, work),
         theta,

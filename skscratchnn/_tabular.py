@@ -83,13 +83,23 @@ default=None
             self.n_features_in_ = self.preprocessor_.n_features_in_
             if hasattr(self.preprocessor_, "feature_names_in_"):
                 self.feature_names_in_ = self.preprocessor_.feature_names_in_
-        return self.preprocessor_.transform(X)
+        # The compact form, which the network's first map encodes (see
+        # _input_encoding): training holds the encoding in full only where it
+        # is small. In float64, whose rounding the bin scales would magnify.
+        return self.preprocessor_._compact(X, np.float64)
+
+    def _network_dtype(self, X):
+        return np.float32
+
+    def _input_encoding(self, X):
+        return self.preprocessor_._expand, self.preprocessor_._n_encoded
 
     def _prediction_input(self, X):
         # In float64, which the float32 weights then take: float32 products
         # round differently with the number of rows on some BLAS kernels, and
-        # a row's prediction must not depend on the rest of the batch.
-        return self.preprocessor_._transform(X, np.float64)
+        # a row's prediction must not depend on the rest of the batch. Encoded
+        # chunk by chunk, as the network's first map.
+        return self._training_input(X, reset=False)
 
     def _check_partial_fit(self):
         raise AttributeError(

@@ -307,13 +307,19 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         The output is filled a chunk of rows at a time, so that the memory of
         transform is the output's and the compact array's, plus a chunk's.
         """
-        compact = self._compact(X, dtype)
-        n_out = compact.shape[1] + len(self._bin_low) + len(self.indicator_features_)
-        out = np.empty((len(compact), n_out), dtype)
+        # Compact in float64 whatever the output: its rounding would be
+        # multiplied by the bin scales.
+        compact = self._compact(X, np.float64)
+        out = np.empty((len(compact), self._n_encoded), dtype)
         for start in range(0, len(out), _CHUNK_ROWS):
             rows = slice(start, start + _CHUNK_ROWS)
             self._expand(compact[rows], out[rows])
         return out
+
+    @property
+    def _n_encoded(self):
+        """The width of the output: the encoding of a row of the compact form."""
+        return self._n_compact + len(self._bin_low) + len(self.indicator_features_)
 
     def _compact(self, X, dtype=np.float32):
         """Return X in the compact form that :meth:`_expand` encodes.

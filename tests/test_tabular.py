@@ -21,6 +21,7 @@ from skscratchnn import (
     TabularMLPRegressor,
     TabularPreprocessor,
 )
+from skscratchnn import _solvers
 from skscratchnn._activations import ACTIVATIONS
 
 # Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
@@ -156,6 +157,22 @@ def test_auto_max_iter_is_256_epochs_or_a_step_budget(n_rows, batch_size, epochs
     clf = TabularMLPClassifier(hidden_layer_sizes=(4,), batch_size=batch_size,
                                random_state=0)
     assert clf.fit(X, y).n_iter_ == epochs
+
+
+@pytest.mark.parametrize("Estimator, target", [(TabularMLPClassifier, 1),
+                                               (TabularMLPRegressor, 2)])
+def test_encoding_each_batch_trains_as_encoding_up_front(
+    Estimator, target, table, monkeypatch
+):
+    """Large tables are encoded batch by batch: the same network, bit for bit."""
+    X, y = table[0], table[target]
+    up_front = Estimator(**FAST).fit(X, y)
+    monkeypatch.setattr(_solvers, "ENCODE_UP_FRONT_BYTES", 0)
+    per_batch = Estimator(**FAST).fit(X, y)
+    for a, b in zip(up_front.coefs_ + up_front.intercepts_,
+                    per_batch.coefs_ + per_batch.intercepts_):
+        assert_array_equal(a, b)
+    assert per_batch.validation_loss_curve_ == up_front.validation_loss_curve_
 
 
 def test_cosine_schedule_anneals_over_the_epochs_the_step_budget_allows():
