@@ -109,6 +109,9 @@ def _include_benchmark_results(app, docname, source):
             f"From ``benchmarks/results/{result.name}``."
             + _include_markdown(result)
         )
+        plot = result.with_suffix(".png")
+        if plot.exists():
+            source[0] += f"\n\n.. image:: ../{plot.relative_to(DOCS.parent).as_posix()}\n"
 
 
 def setup(app):
