@@ -4,10 +4,10 @@
 scikit-learn's ``StandardScaler`` + ``MLPRegressor(early_stopping=True)``
 pipeline, on synthetic tables of 50 numeric float64 columns (and, with
 ``--categorical``, 40 numeric and 10 categorical ones of 8 to 64 levels) whose
-target is a smooth function of a few columns plus noise. Each fit and each
-prediction runs in a fresh process after the data are built; the extra memory
-is the peak resident memory during the operation above the resident memory
-just before (see ``_common.PeakMemory``): for ``fit`` above ``X``, for
+target is a smooth function of a few columns plus noise. Each contender fits
+and then predicts in a fresh process, once the data are built; the extra
+memory is the peak resident memory during the operation above the resident
+memory just before (see ``_common.PeakMemory``): for ``fit`` above ``X``, for
 ``predict`` above ``X`` and the fitted model. Writes ``tabular_scale.json``,
 ``tabular_scale.md`` and ``tabular_scale.png`` to ``--out-dir``.
 
@@ -87,26 +87,29 @@ def nbytes(X):
 
 
 def measure(args):
-    """In a child: build the table, fit or predict, return the figures."""
+    """In a child: build the table, fit, then predict; return the figures of each.
+
+    Large arrays are returned to the system when freed, so the resident
+    memory before ``predict`` is about ``X`` and the fitted model.
+    """
     warnings.simplefilter("ignore")
     X, y = make_table(args.rows[0], args.categorical)
     estimator = make_estimator(args.contender, args.categorical)
-    if args.operation == "predict":
-        estimator.fit(X, y)
-    with PeakMemory() as peak:
-        seconds, _ = timed(
-            (lambda: estimator.fit(X, y)) if args.operation == "fit"
-            else (lambda: estimator.predict(X))
-        )
-    fitted = estimator[-1] if hasattr(estimator, "steps") else estimator
-    return {
-        "contender": args.contender, "operation": args.operation,
-        "rows": args.rows[0], "categorical": args.categorical,
-        "X_mib": nbytes(X) / MIB, "seconds": seconds,
-        "n_iter": int(getattr(fitted, "n_iter_", 0)),
-        "rise_mib": peak.rss_rise_bytes / MIB, "peak_reset": peak.hwm_reset,
-        "traced_mib": peak.traced_peak_bytes / MIB,
-    }
+    results = []
+    for operation, run in [("fit", lambda: estimator.fit(X, y)),
+                           ("predict", lambda: estimator.predict(X))]:
+        with PeakMemory() as peak:
+            seconds, _ = timed(run)
+        fitted = estimator[-1] if hasattr(estimator, "steps") else estimator
+        results.append({
+            "contender": args.contender, "operation": operation,
+            "rows": args.rows[0], "categorical": args.categorical,
+            "X_mib": nbytes(X) / MIB, "seconds": seconds,
+            "n_iter": int(getattr(fitted, "n_iter_", 0)),
+            "rise_mib": peak.rss_rise_bytes / MIB, "peak_reset": peak.hwm_reset,
+            "traced_mib": peak.traced_peak_bytes / MIB,
+        })
+    return results
 
 
 def markdown(results, args):
@@ -115,10 +118,10 @@ def markdown(results, args):
     lines = [
         "# Tabular estimators at scale",
         "",
-        f"Synthetic regression tables of {kind} columns. Fit and predict each in "
-        "a fresh process; extra memory is the peak resident memory above that "
-        "just before the operation (the data, and for predict the fitted "
-        "model, are already there). Epochs: `n_iter_` of the fit (boosting "
+        f"Synthetic regression tables of {kind} columns. Each contender fits "
+        "and then predicts in a fresh process; extra memory is the peak "
+        "resident memory above that just before the operation (the data, and "
+        "for predict the fitted model, are already there). Epochs: `n_iter_` of the fit (boosting "
         "iterations for HistGradientBoosting); time per epoch is the fit's "
         "time over them.",
         "",
@@ -173,21 +176,17 @@ def main():
                         choices=CONTENDERS)
     parser.add_argument("--out-dir", default=str(RESULTS_DIR))
     parser.add_argument("--contender", help=argparse.SUPPRESS)
-    parser.add_argument("--operation", choices=["fit", "predict"],
-                        help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.operation:
+    if args.contender:
         print(json.dumps(measure(args)))
         return
     results = []
     for rows in args.rows:
         for name in args.contenders:
-            for operation in ("fit", "predict"):
-                child = ["--rows", str(rows), "--contender", name,
-                         "--operation", operation]
-                child += ["--categorical"] if args.categorical else []
-                results.append(run_child(__file__, child))
-                print(json.dumps(results[-1]), flush=True)
+            child = ["--rows", str(rows), "--contender", name]
+            child += ["--categorical"] if args.categorical else []
+            results += run_child(__file__, child)
+            print(json.dumps(results[-2:]), flush=True)
     from pathlib import Path
 
     stem = "tabular_scale_categorical" if args.categorical else "tabular_scale"
