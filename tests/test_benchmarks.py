@@ -13,6 +13,7 @@ from numpy.testing import assert_allclose
 
 RUN = Path(__file__).parents[1] / "benchmarks" / "run.py"
 INCREMENTAL = RUN.parent / "bench_incremental.py"
+TABULAR_SCALE = RUN.parent / "bench_tabular_scale.py"
 
 
 def load_contenders():
@@ -77,3 +78,21 @@ def test_incremental_benchmark_writes_its_table(tmp_path):
     rows = [line for line in table.splitlines() if line.startswith("| 1 |")
             or line.startswith("| 2 |")]
     assert len(rows) == 2 and all("| sync |" in row for row in rows)
+
+
+def test_tabular_scale_benchmark_writes_its_table(tmp_path):
+    subprocess.run(
+        [sys.executable, str(TABULAR_SCALE), "--rows", "300", "--categorical",
+         "--out-dir", str(tmp_path)],
+        check=True, capture_output=True, text=True, timeout=600,
+    )
+    records = json.loads((tmp_path / "tabular_scale_categorical.json").read_text())
+    assert {(r["contender"], r["operation"]) for r in records} == {
+        (name, operation) for name in ("TabularMLP", "HistGradientBoosting",
+                                       "sklearn MLP")
+        for operation in ("fit", "predict")
+    }
+    assert all(r["seconds"] > 0 and r["rows"] == 300 for r in records)
+    table = (tmp_path / "tabular_scale_categorical.md").read_text()
+    assert table.startswith("# ") and "| 300 |" in table
+    assert (tmp_path / "tabular_scale_categorical.png").exists()
