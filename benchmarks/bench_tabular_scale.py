@@ -51,7 +51,8 @@ def make_table(n_rows, categorical, seed=0):
         codes = rng.integers(0, n_levels, n_rows)
         effects = rng.standard_normal(n_levels) * (0.5 if j < 3 else 0.0)
         y += effects[codes]
-        frame[f"c{j}"] = pd.Categorical.from_codes(codes, [f"l{k}" for k in range(n_levels)])
+        levels = [f"l{k}" for k in range(n_levels)]
+        frame[f"c{j}"] = pd.Categorical.from_codes(codes, levels)
     return frame, y
 
 
@@ -121,9 +122,9 @@ def markdown(results, args):
         f"Synthetic regression tables of {kind} columns. Each contender fits "
         "and then predicts in a fresh process; extra memory is the peak "
         "resident memory above that just before the operation (the data, and "
-        "for predict the fitted model, are already there). Epochs: `n_iter_` of the fit (boosting "
-        "iterations for HistGradientBoosting); time per epoch is the fit's "
-        "time over them.",
+        "for predict the fitted model, are already there). Epochs: `n_iter_` "
+        "of the fit (boosting iterations for HistGradientBoosting); time per "
+        "epoch is the fit's time over them.",
         "",
         "| rows | X (MiB) | contender | fit (s) | epochs | s / epoch "
         "| fit extra peak (MiB) | predict (s) | predict extra peak (MiB) |",

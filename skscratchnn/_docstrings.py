@@ -49,9 +49,10 @@ SHARED_PARAMETERS = """\
         ``learning_rate_init * (1 - cos(2 pi log2(1 + 15 f))) / 2`` where ``f``
         is the fraction of the ``E`` epochs' steps done: four cycles
         of doubling length, ending at 0. 'cosine' and 'coslog4' plan the fit
-        to last ``E`` epochs: reaching them gives no ``ConvergenceWarning``. As in scikit-learn, 'invscaling'
-        and 'adaptive' apply to 'sgd' only unless ``schedule_adam=True``;
-        'cosine' and 'coslog4' apply to 'sgd' and 'adam'. A warm-started fit
+        to last ``E`` epochs: reaching them gives no ``ConvergenceWarning``.
+        As in scikit-learn, 'invscaling' and 'adaptive' apply to 'sgd' only
+        unless ``schedule_adam=True``; 'cosine' and 'coslog4' apply to 'sgd'
+        and 'adam'. A warm-started fit
         starts the schedules again from ``learning_rate_init`` ('invscaling'
         follows ``t_``, which goes on); ``partial_fit`` calls go on with the
         schedule, one epoch each.

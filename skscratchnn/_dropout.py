@@ -228,7 +228,7 @@ class Dropout:
         self._row_keys = self.keys.row_keys(self.hashes[rows], step)
 
     def apply(self, A, layer):
-        """Draw the mask of hidden ``layer``, keep it and multiply ``A`` by it in place."""
+        """Draw the mask of hidden ``layer``, keep it, multiply ``A`` by it in place."""
         if layer not in self.masks:
             return
         n, width = A.shape

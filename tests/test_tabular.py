@@ -20,8 +20,8 @@ from skscratchnn import (
     TabularMLPClassifier,
     TabularMLPRegressor,
     TabularPreprocessor,
+    _solvers,
 )
-from skscratchnn import _solvers
 from skscratchnn._activations import ACTIVATIONS
 
 # Short fits stop at max_iter and warn, as in scikit-learn; tests about warnings
