@@ -195,8 +195,9 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def _encode_targets(self, y, X, *, reset, incremental, classes=None):
-        """Validate ``y`` for the rows of ``X``; return 2-D float targets of
-        ``X``'s dtype and the output activation."""
+        """Validate ``y`` for the rows of ``X``; return 2-D numeric targets
+        (cast once, to the network's dtype, by the caller) and the output
+        activation."""
 
     @abstractmethod
     def _decode(self, output):

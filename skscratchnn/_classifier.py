@@ -185,7 +185,7 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         else:
             self._check_known_classes(unique_labels(y), incremental)
         self.classes_ = self._label_binarizer.classes_
-        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        Y = self._label_binarizer.transform(y)
         multiclass = self._label_binarizer.y_type_ == "multiclass"
         return Y, "softmax" if multiclass else "logistic"
 

@@ -151,7 +151,7 @@ class ScratchMLPRegressor(RegressorMixin, BaseScratchMLP):
                 "loss='poisson'."
             )
         Y = self._transform_targets(y.reshape(len(y), -1).astype(np.float64), reset)
-        return Y.astype(X.dtype), _OUTPUT_ACTIVATIONS[self.loss]
+        return Y, _OUTPUT_ACTIVATIONS[self.loss]
 
     def _transform_targets(self, Y, reset):
         """Return the float64 targets ``Y`` as the network is to fit them."""
