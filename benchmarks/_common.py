@@ -60,7 +60,8 @@ class PeakMemory:
     ``hwm_reset``: whether the kernel allowed the reset; without it the rise
     also covers any higher peak before the block, an upper bound.
     ``traced_peak_bytes``: the peak of the allocations tracemalloc traces
-    during the block, NumPy's included.
+    during the block, NumPy's included (None with ``trace=False``, which
+    spares the block tracemalloc's slowing down, for timing it too).
 
     Use it in a fresh process (see :func:`run_child`) that holds just what the
     block needs. (``ru_maxrss`` would not do: it starts from the resident size
@@ -71,6 +72,9 @@ class PeakMemory:
         "The kernel refused to reset `VmHWM`: the peak rises are upper bounds "
         "(they include any higher peak of the process before the measurement)."
     )
+
+    def __init__(self, trace=True):
+        self.trace = trace
 
     def __enter__(self):
         # BLAS allocates its work buffers on the first product: a cost of the
@@ -84,12 +88,15 @@ class PeakMemory:
         except OSError:
             self.hwm_reset = False
         self._baseline = _status_bytes("VmRSS")
-        tracemalloc.start()
+        if self.trace:
+            tracemalloc.start()
         return self
 
     def __exit__(self, *exc_info):
-        self.traced_peak_bytes = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        self.traced_peak_bytes = None
+        if self.trace:
+            self.traced_peak_bytes = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
         self.rss_rise_bytes = _status_bytes("VmHWM") - self._baseline
 
 

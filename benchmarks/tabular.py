@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import RESULTS_DIR, machine_description
+from _common import MIB, RESULTS_DIR, PeakMemory, machine_description
 from pandas.api.types import is_numeric_dtype
 from sklearn.compose import (
     ColumnTransformer,
@@ -146,19 +146,27 @@ CONTENDERS = {
     "sklearn MLP early_stopping": partial(build_sklearn_mlp, early_stopping=True),
     BASELINE: build_hist_gradient_boosting,
     "TabularMLP": build_tabular_mlp,
+    "TabularMLP n_members=1": partial(build_tabular_mlp, n_members=1),
     "RealMLP-TD": build_realmlp_td,
 }
 
 
 def fit_and_score(model, dataset, data, threads):
+    """Fit and score ``model``: the score, and the fit's and predict's costs."""
     X_train, X_test, y_train, y_test = data
     with threadpool_limits(threads), warnings.catch_warnings():
         # sklearn's ConvergenceWarning, Lightning's deprecation notes
         warnings.simplefilter("ignore")
-        start, cpu_start = time.perf_counter(), time.process_time()
-        model.fit(X_train, y_train)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-        return score(dataset, y_test, model.predict(X_test)), seconds, cpu
+        with PeakMemory(trace=False) as peak:
+            start, cpu_start = time.perf_counter(), time.process_time()
+            model.fit(X_train, y_train)
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        start = time.perf_counter()
+        prediction = model.predict(X_test)
+        costs = {"fit_seconds": seconds, "cpu_seconds": cpu,
+                 "predict_seconds": time.perf_counter() - start,
+                 "fit_peak_mib": peak.rss_rise_bytes / MIB}
+        return score(dataset, y_test, prediction), costs
 
 
 def with_ratios(records):
@@ -178,11 +186,17 @@ def summary(records):
     """Per contender: mean ratio and mean score per dataset, fit-time totals."""
     table = {}
     for r in records:
-        row = table.setdefault(r["contender"],
-                               {"ratios": {}, "scores": {}, "seconds": [], "cpu": 0.0})
+        row = table.setdefault(r["contender"], {
+            "ratios": {}, "scores": {}, "seconds": [], "cpu": 0.0,
+            "predict": [], "peak": [],
+        })
         row["scores"].setdefault(r["dataset"], []).append(r["score"])
         row["seconds"].append((r["fit_seconds"], r["dataset"]))
         row["cpu"] += r["cpu_seconds"]
+        # Runs before these were measured lack them.
+        if "predict_seconds" in r:
+            row["predict"].append(r["predict_seconds"])
+            row["peak"].append((r["fit_peak_mib"], r["dataset"]))
         if r["ratio"] is not None:
             row["ratios"].setdefault(r["dataset"], []).append(r["ratio"])
     for row in table.values():
@@ -232,16 +246,27 @@ def markdown(report, datasets):
                      + " | ".join(cell(geomean([table[n]["ratios"][d] for d in common]),
                                        ".3f") for n in names) + " |")
     lines += ["", "## Scores (mean over splits)", "", *per_dataset("scores", ".4f")]
-    lines += ["", "## Fit seconds", "",
+    lines += ["", "## Fit seconds, predict seconds and memory", "",
               "Wall-clock seconds of `fit`; CPU seconds of the process beside them "
-              "(the json also holds the machine's load average before each fit).", "",
-              "| contender | fits | total | max single fit | total CPU |",
-              "| --- | --- | --- | --- | --- |"]
+              "(the json also holds the machine's load average before each fit); "
+              "wall-clock seconds of `predict` on the held-out part; the largest "
+              "peak rise of the resident memory during a fit (MiB), in the "
+              "benchmark's process (work done in other processes is not counted). "
+              "Runs before predict and memory were measured show –.", "",
+              "| contender | fits | total | max single fit | total CPU "
+              "| total predict | max fit memory |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
     for n in names:
-        seconds = table[n]["seconds"]
-        most, where = max(seconds)
-        lines.append(f"| {n} | {len(seconds)} | {sum(s for s, _ in seconds):.1f} | "
-                     f"{most:.1f} ({where}) | {table[n]['cpu']:.1f} |")
+        row = table[n]
+        most, where = max(row["seconds"])
+        predict = f"{sum(row['predict']):.1f}" if row["predict"] else "–"
+        peak = "–"
+        if row["peak"]:
+            peak_mib, peak_where = max(row["peak"])
+            peak = f"{peak_mib:.0f} ({peak_where})"
+        lines.append(f"| {n} | {len(row['seconds'])} | "
+                     f"{sum(s for s, _ in row['seconds']):.1f} | {most:.1f} ({where}) "
+                     f"| {row['cpu']:.1f} | {predict} | {peak} |")
     lines += ["", "## Runs", "", "Which records came from which run:", ""]
     for date, run in sorted(report["runs"].items()):
         counts = {}
@@ -373,19 +398,19 @@ def main(argv=None):
                     stratify=y if dataset.is_classification else None)
                 load = os.getloadavg()[0]
                 model = build(dataset, seed, args.threads)
-                value, seconds, cpu = fit_and_score(model, dataset, split, args.threads)
+                value, costs = fit_and_score(model, dataset, split, args.threads)
                 key = (name, dataset.name, seed)
                 report["records"] = [
                     r for r in report["records"]
                     if (r["contender"], r["dataset"], r["split"]) != key
                 ] + [{"dataset": dataset.name, "split": seed, "contender": name,
-                      "score": value, "ratio": None, "fit_seconds": seconds,
-                      "cpu_seconds": cpu, "load_before": load, "run": date}]
+                      "score": value, "ratio": None, **costs,
+                      "load_before": load, "run": date}]
                 # Written after every fit, so a stopped run keeps what it measured.
                 write_report(out, report, suite)
                 print(f"{name} | {dataset.name} | split {seed} | {dataset.metric} "
-                      f"{value:.4f} | fit {seconds:.1f} s ({cpu:.1f} s CPU)",
-                      flush=True)
+                      f"{value:.4f} | fit {costs['fit_seconds']:.1f} s "
+                      f"({costs['cpu_seconds']:.1f} s CPU)", flush=True)
     write_report(out, report, suite)
     if report["records"]:
         print((out / "tabular.md").read_text())

@@ -294,17 +294,28 @@ default=None
                 X, y, sample_weight, validation_data, resume, incremental, classes
             )
             rng = check_random_state(self.random_state)
-            network, theta = self._build(data, out_activation, resume, rng)
-            hooks.set_fitted_attributes(lambda theta, n_iter, loss: {
-                **network_attributes(*network.for_prediction(theta)),
-                "n_iter_": n_iter, "loss_": loss,
-            })
-            optimizer, state = self._train(
-                network, theta, data, rng, resume, incremental, hooks
+            self._fit_network(
+                data, out_activation, rng,
+                resume=resume, incremental=incremental, hooks=hooks,
             )
-            self._record(network, theta, optimizer, state)
         hooks.fit_ends()
         return self
+
+    def _fit_network(self, data, out_activation, rng, *, resume, incremental, hooks,
+                     auto_share=1):
+        """Build the network, train it on validated ``data`` and record it.
+
+        ``max_iter='auto'`` trains ``auto_share`` of its epochs and steps.
+        """
+        network, theta = self._build(data, out_activation, resume, rng)
+        hooks.set_fitted_attributes(lambda theta, n_iter, loss: {
+            **network_attributes(*network.for_prediction(theta)),
+            "n_iter_": n_iter, "loss_": loss,
+        })
+        optimizer, state = self._train(
+            network, theta, data, rng, resume, incremental, hooks, auto_share
+        )
+        self._record(network, theta, optimizer, state)
 
     def _validated_data(self, X, y, sample_weight, validation_data, resume,
                         incremental, classes):
@@ -360,14 +371,16 @@ default=None
             theta = self._layout.with_input_scaling(theta)[1]
         return network, theta.astype(dtype, copy=True)
 
-    def _train(self, network, theta, data, rng, resume, incremental, hooks):
+    def _train(self, network, theta, data, rng, resume, incremental, hooks,
+               auto_share):
         """Train ``theta`` in place; return the optimizer and the training record.
 
         L-BFGS has no optimizer to keep, and records only iterations and loss.
         """
         if self.solver == "lbfgs":
             n_iter, loss = train_lbfgs(
-                theta, network, data, max_iter=epoch_limits(self.max_iter)[0],
+                theta, network, data,
+                max_iter=epoch_limits(self.max_iter, auto_share)[0],
                 max_fun=self.max_fun, tol=self.tol, verbose=self.verbose, hooks=hooks,
             )
             return None, TrainingState(n_iter=n_iter, loss=loss)
@@ -378,6 +391,7 @@ default=None
         config = StochasticConfig.from_params(
             self.get_params(deep=False),
             auto_batch_size=self._auto_batch_size,
+            auto_share=auto_share,
             rate_factors=layout.rate_factors(
                 data.dtype, ntk=self.parametrization == "ntk",
                 bias_factor=self.bias_rate_factor, scale_factor=self.scale_rate_factor,
@@ -419,13 +433,16 @@ default=None
     # -- prediction ------------------------------------------------------------
 
     def _forward(self, X):
-        """Validate ``X`` and return the network output for it.
+        """Validate ``X`` and return the network output for it."""
+        check_is_fitted(self)
+        return self._network_output(self._prediction_input(X))
+
+    def _network_output(self, X):
+        """Return the network output for ``X`` as the network takes it.
 
         It is computed in the precision of the weights or of ``X``, whichever
         is higher, from the weights that ``coefs_`` and ``intercepts_`` hold.
         """
-        check_is_fitted(self)
-        X = self._prediction_input(X)
         theta = current_theta(self)
         dtype = np.result_type(theta.dtype, X.dtype)
         network = replace(

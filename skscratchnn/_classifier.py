@@ -283,7 +283,10 @@ class ScratchMLPClassifier(ClassifierMixin, BaseScratchMLP):
         y_prob : ndarray of shape (n_samples, n_classes)
             The probability of each class, in the order of ``classes_``.
         """
-        proba = self._forward(X)
+        return self._probabilities(self._forward(X))
+
+    def _probabilities(self, proba):
+        """Return the class probabilities from the network output ``proba``."""
         if len(self.classes_) == 1:
             # Trained on one class, as scikit-learn allows: it is certain.
             return np.ones_like(proba)

@@ -185,6 +185,12 @@ class TrainingCurveDisplay:
         if hasattr(estimator, "steps"):
             estimator = estimator.steps[-1][1]
         check_is_fitted(estimator)
+        if hasattr(estimator, "members_"):
+            raise ValueError(
+                f"{type(estimator).__name__} is an ensemble of "
+                f"{len(estimator.members_)} networks, each with its own curves: "
+                "pass one of its members_."
+            )
         if not hasattr(estimator, "loss_curve_"):
             raise ValueError(
                 f"{type(estimator).__name__} has no loss_curve_: only the "

@@ -92,10 +92,14 @@ class TrainingData:
 AUTO_MAX_EPOCHS, AUTO_STEP_BUDGET = 256, 8192
 
 
-def epoch_limits(max_iter):
-    """Return the most epochs and the most steps (or None) that ``max_iter`` allows."""
+def epoch_limits(max_iter, auto_share=1):
+    """Return the most epochs and the most steps (or None) that ``max_iter`` allows.
+
+    A network given ``auto_share`` of the training of 'auto' (a member of an
+    ensemble) runs that share of its epochs and steps.
+    """
     if max_iter == "auto":
-        return AUTO_MAX_EPOCHS, AUTO_STEP_BUDGET
+        return round(AUTO_MAX_EPOCHS * auto_share), round(AUTO_STEP_BUDGET * auto_share)
     return max_iter, None
 
 
@@ -122,13 +126,16 @@ class StochasticConfig:
     verbose: int
 
     @classmethod
-    def from_params(cls, params, *, auto_batch_size, rate_factors=None, n_decayed=0):
+    def from_params(cls, params, *, auto_batch_size, auto_share=1, rate_factors=None,
+                    n_decayed=0):
         """Read the settings from an estimator's ``get_params()``.
 
         ``batch_size='auto'`` is ``min(auto_batch_size, n_rows)``;
-        ``rate_factors`` and ``n_decayed`` go to :class:`OptimizerOptions`.
+        ``max_iter='auto'`` trains ``auto_share`` of its epochs and steps (see
+        :func:`epoch_limits`); ``rate_factors`` and ``n_decayed`` go to
+        :class:`OptimizerOptions`.
         """
-        max_iter, max_steps = epoch_limits(params["max_iter"])
+        max_iter, max_steps = epoch_limits(params["max_iter"], auto_share)
         return cls(
             optimizer=OptimizerOptions.from_params(
                 params, rate_factors=rate_factors, n_decayed=n_decayed

@@ -8,18 +8,30 @@ every estimator) and their own input preprocessing
 training and prediction input hooks.
 """
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.base import is_classifier
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import ScratchMLPClassifier
 from ._docstrings import fill_shared_docs
+from ._ensemble import average, fit_members
 from ._regressor import ScratchMLPRegressor
+from ._state import INPUT_ATTRIBUTES
 from ._tabular_preprocessing import TabularPreprocessor
 
-# The preprocessing's parameters; the output dtype is the network's (float32).
-_PREPROCESSING_CONSTRAINTS = {
-    name: constraint
-    for name, constraint in TabularPreprocessor._parameter_constraints.items()
-    if name != "dtype"
+# The preprocessing's parameters (the output dtype is the network's, float32)
+# and the ensemble's.
+_TABULAR_CONSTRAINTS = {
+    **{
+        name: constraint
+        for name, constraint in TabularPreprocessor._parameter_constraints.items()
+        if name != "dtype"
+    },
+    "n_members": [Interval(Integral, 1, None, closed="left")],
+    "n_jobs": [Integral, None],
 }
 
 
@@ -91,6 +103,45 @@ default=None
     def _network_dtype(self, X):
         return np.float32
 
+    def _fit_network(self, data, out_activation, rng, *, resume, incremental, hooks,
+                     auto_share=1):
+        # A fit of several members writes members_, n_iter_ and the
+        # out-of-fold record; they share the other fitted attributes, which
+        # are written by now.
+        if self.n_members == 1:
+            return super()._fit_network(
+                data, out_activation, rng, resume=resume, incremental=incremental,
+                hooks=hooks, auto_share=auto_share,
+            )
+        if self.warm_start:
+            raise ValueError(
+                f"warm_start=True continues the training of one network; with "
+                f"n_members={self.n_members} each fit trains new members. Set "
+                "n_members=1 to continue a fit, or warm_start=False."
+            )
+        shared = {
+            name: value for name, value in vars(self).items()
+            if name in (*INPUT_ATTRIBUTES, *self._subclass_fitted_attributes)
+        }
+        members, out_of_fold = fit_members(self, data, out_activation, rng, shared)
+        self.members_ = members
+        self.n_iter_ = max(member.n_iter_ for member in members)
+        self._record_out_of_fold(out_of_fold, data.Y)
+
+    def _fold_labels(self, Y):
+        """Return the labels the members' folds keep in proportion, or None."""
+        if not is_classifier(self) or self._label_binarizer.y_type_.startswith(
+            "multilabel"
+        ):
+            return None
+        return Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0] > 0.5
+
+    def _network_output(self, X):
+        members = vars(self).get("members_")
+        if members is None:
+            return super()._network_output(X)
+        return average([member._network_output(X) for member in members])
+
     def _input_encoding(self, X):
         return self.preprocessor_._expand, self.preprocessor_._n_encoded
 
@@ -160,6 +211,20 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
     preprocessor_ : TabularPreprocessor
         The fitted preprocessing of ``X``.
 
+    members_ : list of TabularMLPClassifier
+        The fitted members (``n_members > 1`` only), each an estimator of one
+        network that shares ``preprocessor_``.
+
+    oof_decision_function_ : ndarray of shape (n_samples, n_classes)
+        The class probabilities of each training sample from the member that
+        did not train on it (``n_members > 1`` only): out-of-fold
+        predictions, as for stacking.
+
+    oof_score_ : float
+        The accuracy of the out-of-fold predictions (``n_members > 1`` only):
+        a validation score without a second fit, a little below the
+        ensemble's, as each prediction is one member's.
+
 {shared_attributes}
 
     See Also
@@ -186,10 +251,11 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
     """
 
     _parameter_constraints: dict = {
-        **ScratchMLPClassifier._parameter_constraints, **_PREPROCESSING_CONSTRAINTS
+        **ScratchMLPClassifier._parameter_constraints, **_TABULAR_CONSTRAINTS
     }
     _subclass_fitted_attributes = (
-        *ScratchMLPClassifier._subclass_fitted_attributes, "preprocessor_"
+        *ScratchMLPClassifier._subclass_fitted_attributes, "preprocessor_",
+        "members_", "oof_decision_function_", "oof_score_",
     )
 
     def __init__(
@@ -233,6 +299,8 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
         max_categories=32,
         clip_scale=3.0,
         n_bins=16,
+        n_members=5,
+        n_jobs=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -274,6 +342,12 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
         self.max_categories = max_categories
         self.clip_scale = clip_scale
         self.n_bins = n_bins
+        self.n_members = n_members
+        self.n_jobs = n_jobs
+
+    def _record_out_of_fold(self, output, Y):
+        self.oof_decision_function_ = self._probabilities(output)
+        self.oof_score_ = self._validation_metric(self._decode(Y), self._decode(output))
 
 
 @fill_shared_docs
@@ -310,6 +384,20 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
     target_range_ : tuple of ndarray of shape (n_outputs,)
         The smallest and largest training targets, which bound predictions.
 
+    members_ : list of TabularMLPRegressor
+        The fitted members (``n_members > 1`` only), each an estimator of one
+        network that shares ``preprocessor_`` and the target scaling.
+
+    oof_prediction_ : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        The prediction of each training sample from the member that did not
+        train on it (``n_members > 1`` only): out-of-fold predictions, as for
+        stacking.
+
+    oof_score_ : float
+        The :math:`R^2` of the out-of-fold predictions (``n_members > 1``
+        only): a validation score without a second fit, a little below the
+        ensemble's, as each prediction is one member's.
+
 {shared_attributes}
 
     See Also
@@ -335,10 +423,11 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
     """
 
     _parameter_constraints: dict = {
-        **ScratchMLPRegressor._parameter_constraints, **_PREPROCESSING_CONSTRAINTS
+        **ScratchMLPRegressor._parameter_constraints, **_TABULAR_CONSTRAINTS
     }
     _subclass_fitted_attributes = (
-        "preprocessor_", "target_mean_", "target_scale_", "target_range_"
+        "preprocessor_", "target_mean_", "target_scale_", "target_range_",
+        "members_", "oof_prediction_", "oof_score_",
     )
 
     def __init__(
@@ -381,6 +470,8 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         max_categories=32,
         clip_scale=3.0,
         n_bins=16,
+        n_members=5,
+        n_jobs=None,
     ):
         super().__init__(
             loss=loss,
@@ -421,6 +512,8 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         self.max_categories = max_categories
         self.clip_scale = clip_scale
         self.n_bins = n_bins
+        self.n_members = n_members
+        self.n_jobs = n_jobs
 
     def _transform_targets(self, Y, reset):
         # The squared error is fitted to standardized targets, whose scale
@@ -436,27 +529,51 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         return (Y - self.target_mean_) / self.target_scale_
 
     def _decode(self, output):
-        # In float64, as the targets were standardized.
+        # In float64, as the targets were standardized; within the range of
+        # the training targets.
         output = output.astype(np.float64) * self.target_scale_ + self.target_mean_
-        return super()._decode(output)
+        # Plain arrays: an unpickled estimator may hold read-only memmaps.
+        low, high = (np.array(b, dtype=float).ravel() for b in self.target_range_)
+        return super()._decode(np.clip(output, low, high))
 
-    def predict(self, X):
-        """Predict with the network, within the range of the training targets.
+    def _record_out_of_fold(self, output, Y):
+        self.oof_prediction_ = self._decode(output)
+        self.oof_score_ = self._validation_metric(self._decode(Y), self.oof_prediction_)
+
+    def predict(self, X, return_std=False):
+        """Predict with the network, or the mean of the members' predictions.
+
+        Predictions are clipped to the range of the training targets.
 
         Parameters
         ----------
         X : {array-like, DataFrame} of shape (n_samples, n_features)
             The input data.
 
+        return_std : bool, default=False
+            Also return the standard deviation of the members' predictions
+            (``n_members > 1`` only): how much they disagree, which is no
+            calibrated interval (see Notes).
+
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values, clipped to the range of ``y`` seen in fit.
-        """
-        prediction = super().predict(X)
-        # Plain arrays: an unpickled estimator may hold read-only memmaps.
-        low, high = (np.array(b, dtype=float).ravel() for b in self.target_range_)
-        if prediction.ndim == 1:
-            low, high = low[0], high[0]
-        return np.clip(prediction, low, high)
+        y_mean : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
 
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The standard deviation of the members' predictions; only with
+            ``return_std=True``.
+        """
+        if not return_std:
+            return super().predict(X)
+        check_is_fitted(self)
+        members = vars(self).get("members_")
+        if members is None:
+            raise ValueError(
+                "return_std=True gives the spread of an ensemble's members; this "
+                "estimator was fitted with n_members=1. Fit it with n_members > 1."
+            )
+        X = self._prediction_input(X)
+        outputs = [member._network_output(X) for member in members]
+        std = np.std([self._decode(output) for output in outputs], axis=0)
+        return self._decode(average(outputs)), std

@@ -10,7 +10,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor, TrainingCurveDisplay
+from skscratchnn import (
+    ScratchMLPClassifier,
+    ScratchMLPRegressor,
+    TabularMLPClassifier,
+    TrainingCurveDisplay,
+)
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +150,15 @@ def test_lbfgs_fit_has_no_curve_to_draw(pyplot, classification):
         clf.fit(*classification)
     with pytest.raises(ValueError, match="solver='lbfgs'"):
         TrainingCurveDisplay.from_estimator(clf)
+
+
+def test_an_ensemble_points_to_its_members_curves(pyplot, classification):
+    ensemble = TabularMLPClassifier((4,), n_members=2, max_iter=3, random_state=0)
+    ensemble.fit(*classification)
+    with pytest.raises(ValueError, match="ensemble of 2 networks"):
+        TrainingCurveDisplay.from_estimator(ensemble)
+    display = TrainingCurveDisplay.from_estimator(ensemble.members_[1])
+    assert len(display.loss_curve) == 3
 
 
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])

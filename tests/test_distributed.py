@@ -1,4 +1,5 @@
-"""Dask: a search on a real cluster equals the local one; dask-ml streams blocks."""
+"""Dask: a search and an ensemble's members on a real cluster equal local ones;
+dask-ml streams blocks."""
 
 import joblib
 import numpy as np
@@ -10,7 +11,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skscratchnn import ScratchMLPClassifier
+from skscratchnn import ScratchMLPClassifier, TabularMLPClassifier
 
 distributed = pytest.importorskip("distributed")
 threadpoolctl = pytest.importorskip("threadpoolctl")
@@ -50,12 +51,9 @@ def blas_threads():
     return {pool["num_threads"] for pool in threadpoolctl.threadpool_info()}
 
 
-def test_grid_search_on_dask_cluster_equals_local_search(monkeypatch):
-    X, y = make_classification(
-        n_samples=300, n_features=10, n_informative=6, n_classes=3, random_state=0
-    )
-    local = make_search().fit(X, y)
-
+@pytest.fixture
+def client(monkeypatch):
+    """A client of a local cluster of two one-thread worker processes."""
     for name, value in ONE_THREAD_ENV.items():
         monkeypatch.setenv(name, value)  # restored after the test
     with (
@@ -69,13 +67,26 @@ def test_grid_search_on_dask_cluster_equals_local_search(monkeypatch):
         distributed.Client(cluster) as client,
     ):
         assert list(client.run(blas_threads).values()) == [{1}, {1}]
-        with distributed.get_task_stream(client) as tasks:
-            with joblib.parallel_config(backend="dask"):
-                remote = make_search().fit(X, y)
-        cluster_workers = set(client.scheduler_info()["workers"])
-    # The cross-validation fits ran on the cluster's workers.
+        yield client
+
+
+def fit_on_cluster(client, estimator, X, y):
+    """Fit ``estimator`` through joblib's Dask backend, on the cluster's workers."""
+    with distributed.get_task_stream(client) as tasks:
+        with joblib.parallel_config(backend="dask"):
+            estimator.fit(X, y)
     used_workers = {task["worker"] for task in tasks.data}
-    assert used_workers and used_workers <= cluster_workers
+    assert used_workers and used_workers <= set(client.scheduler_info()["workers"])
+    return estimator
+
+
+def test_grid_search_on_dask_cluster_equals_local_search(client):
+    X, y = make_classification(
+        n_samples=300, n_features=10, n_informative=6, n_classes=3, random_state=0
+    )
+    local = make_search().fit(X, y)
+    # The cross-validation fits run on the cluster's workers.
+    remote = fit_on_cluster(client, make_search(), X, y)
 
     for key in ["mean_test_score", "std_test_score", "rank_test_score"] + [
         f"split{i}_test_score" for i in range(3)
@@ -84,6 +95,20 @@ def test_grid_search_on_dask_cluster_equals_local_search(monkeypatch):
     assert remote.best_params_ == local.best_params_
     # The grid is not degenerate: its points score differently.
     assert len(np.unique(local.cv_results_["mean_test_score"])) > 1
+
+
+def test_ensemble_members_on_dask_cluster_equal_local_members(client):
+    X, y = make_classification(
+        n_samples=300, n_features=10, n_informative=6, n_classes=3, random_state=0
+    )
+    ensemble = TabularMLPClassifier(
+        n_members=3, hidden_layer_sizes=(16,), max_iter=10, random_state=0
+    )
+    local = clone(ensemble).fit(X, y)
+    # The members are fitted on the cluster's workers.
+    remote = fit_on_cluster(client, clone(ensemble), X, y)
+    assert_array_equal(remote.predict_proba(X), local.predict_proba(X))
+    assert_array_equal(remote.oof_decision_function_, local.oof_decision_function_)
 
 
 def dask_ml_incremental():

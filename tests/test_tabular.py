@@ -28,7 +28,8 @@ from skscratchnn._activations import ACTIVATIONS
 # set their own filters.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-FAST = dict(hidden_layer_sizes=(16, 16), max_iter=15, random_state=0)
+# One network: most tests here are about it; the ensembles have their own.
+FAST = dict(hidden_layer_sizes=(16, 16), max_iter=15, random_state=0, n_members=1)
 
 
 @pytest.fixture(scope="module")
@@ -147,16 +148,25 @@ def test_all_epochs_run_without_a_convergence_warning(table):
     assert clf.best_validation_loss_ == min(clf.validation_loss_curve_)
 
 
-@pytest.mark.parametrize("n_rows, batch_size, epochs", [(400, "auto", 256),
-                                                         (3000, 8, 28)])
-def test_auto_max_iter_is_256_epochs_or_a_step_budget(n_rows, batch_size, epochs):
-    """8192 steps at most: 2400 training rows in batches of 8 take 28 epochs."""
+@pytest.mark.parametrize("n_members, n_rows, batch_size, epochs", [
+    (1, 400, "auto", 256), (1, 3000, 8, 28), (2, 400, "auto", 256),
+    (5, 400, "auto", 102), (5, 3000, 8, 11),
+])
+def test_auto_max_iter_is_256_epochs_or_a_step_budget(n_members, n_rows, batch_size,
+                                                      epochs):
+    """8192 steps at most: 2400 training rows in batches of 8 take 28 epochs.
+
+    The members of an ensemble share two networks' training: each of 5 trains
+    2/5 of it, 102 epochs or 3277 steps (its bag holds 2400 rows too).
+    """
     rng = np.random.RandomState(0)
     X = rng.normal(size=(n_rows, 3))
     y = X[:, 0] > 0
     clf = TabularMLPClassifier(hidden_layer_sizes=(4,), batch_size=batch_size,
-                               random_state=0)
-    assert clf.fit(X, y).n_iter_ == epochs
+                               random_state=0, n_members=n_members).fit(X, y)
+    assert clf.n_iter_ == epochs
+    for member in getattr(clf, "members_", []):
+        assert member.n_iter_ == epochs
 
 
 @pytest.mark.parametrize("Estimator, target", [(TabularMLPClassifier, 1),
@@ -180,7 +190,7 @@ def test_cosine_schedule_anneals_over_the_epochs_the_step_budget_allows():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(3000, 3))
     clf = TabularMLPClassifier(hidden_layer_sizes=(4,), batch_size=8,
-                               learning_rate="cosine", random_state=0)
+                               learning_rate="cosine", random_state=0, n_members=1)
     clf.fit(X, X[:, 0] > 0)
     assert clf.n_iter_ == 28
     assert clf._optimizer.learning_rate.rate == 0.0

@@ -60,6 +60,7 @@ def test_tabular_benchmark_writes_and_merges_its_records(tmp_path):
         "HistGradientBoosting", "TabularMLP", "sklearn MLP"}
     for r in records:
         assert r["fit_seconds"] > 0 and r["score"] >= 0
+        assert r["predict_seconds"] > 0 and r["fit_peak_mib"] >= 0
         if r["contender"] == "HistGradientBoosting":
             assert r["ratio"] == pytest.approx(1.0)
     assert len(report["runs"]) == 2
