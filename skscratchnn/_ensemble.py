@@ -5,14 +5,15 @@ Each member trains on all folds but one and validates on the fold it leaves
 out, as in RealMLP's bagging (Holzmüller et al., 2024): that fold picks the
 member's best epoch, and the members' outputs on the folds they left out are
 out-of-fold predictions of every training row. Members are fitted through
-joblib, so a Dask backend spreads them over a cluster.
+joblib (scikit-learn's wrappers, which carry its configuration to the
+workers), so a Dask backend spreads them over a cluster.
 """
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import check_random_state
+from sklearn.utils.parallel import Parallel, delayed
 
 from ._callbacks import NO_HOOKS
 from ._solvers import TrainingData
