@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._callbacks import NO_HOOKS
-from ._solvers import TrainingData
+from ._solvers import TrainingData, take_rows
 
 _MAX_SEED = np.iinfo(np.int32).max
 # How many networks' training (max_iter='auto''s epochs and steps) the
@@ -94,8 +94,8 @@ def _fit_member(member, data, out_activation, rows, held_out, auto_share):
     ``auto_share`` of one network's epochs and steps."""
     validation = data.validation
     if validation is None:
-        validation = (data.X[held_out], data.Y[held_out], _take(data.sw, held_out))
-    bag = TrainingData(data.X[rows], data.Y[rows], _take(data.sw, rows), validation)
+        validation = take_rows(held_out, data.X, data.Y, data.sw)
+    bag = TrainingData(*take_rows(rows, data.X, data.Y, data.sw), validation)
     rng = check_random_state(member.random_state)
     # Overflow surfaces as a non-finite loss or weights, which raise.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -104,7 +104,3 @@ def _fit_member(member, data, out_activation, rows, held_out, auto_share):
             hooks=NO_HOOKS, auto_share=auto_share,
         )
     return member
-
-
-def _take(values, rows):
-    return None if values is None else values[rows]

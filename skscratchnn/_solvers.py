@@ -205,6 +205,11 @@ class _BatchGatherer:
         return out
 
 
+def take_rows(rows, X, Y, sw):
+    """Return the ``rows`` of ``X``, ``Y`` and ``sw`` (which may be None)."""
+    return X[rows], Y[rows], None if sw is None else sw[rows]
+
+
 def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
                      hooks=NO_HOOKS, incremental=False):
     """Prepare a stochastic fit, run it on ``theta`` in place, return its state.
@@ -243,7 +248,7 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
         rows, val_rows = holdout_split(
             X.shape[0], config.validation_fraction, data.stratify, rng
         )
-        validation = X[val_rows], Y[val_rows], None if sw is None else sw[val_rows]
+        validation = take_rows(val_rows, X, Y, sw)
     n_rows = X.shape[0] if rows is None else len(rows)
     batch_size, max_iter, steps_per_epoch = config.schedule(n_rows)
     old_optimizer, state = previous or (None, TrainingState())
