@@ -273,14 +273,14 @@ None, default='from_dtype'
         gives the network the scaled values alone, as RealMLP-TD-S does.
 
     n_members : int, default=5
-        The number of networks whose predictions are averaged. With more
-        than one, the training samples are split into ``n_members`` folds
-        and each member trains on all folds but one, which validates it
-        (k-fold bagging): the fold it leaves out picks its best epoch, as
-        ``validation_fraction`` does for one network, and gives out-of-fold
-        predictions of every sample (``oof_score_``). With
-        ``max_iter='auto'`` the members share two networks' training (see
-        Notes); 1 trains one network, about twice as fast.
+        The number of networks trained and averaged. With more than one, the
+        training samples are split into ``n_members`` folds and each member
+        trains on all folds but one, which validates it (k-fold bagging):
+        the fold it leaves out picks the epochs the member contributes (see
+        Notes), as ``validation_fraction`` picks one network's best epoch,
+        and gives out-of-fold predictions of every sample (``oof_score_``).
+        With ``max_iter='auto'`` the members share two networks' training
+        (see Notes); 1 trains one network, about twice as fast.
 
     n_jobs : int, default=None
         The number of members trained at once, in processes of joblib's
@@ -309,26 +309,34 @@ TABULAR_NOTES = """\
 
     The estimator averages ``n_members=5`` such networks, bagged as in
     RealMLP's and TabArena's evaluations: each trains on 4/5 of the samples
-    and picks its best epoch on the fifth it leaves out (which replaces
-    ``validation_fraction``). With ``max_iter='auto'`` the members share
-    two networks' training: each of ``n_members`` trains ``2 / n_members`` of
-    one network's epochs and steps (with 5: 102 epochs, or about 3,300
-    steps), so an ensemble costs about twice one network (``n_members=1``)
-    whatever its size. Each
-    member is in ``members_``, with the network's attributes (``coefs_``,
-    ``loss_curve_``, ``validation_scores_``, ...); the ensemble's ``n_iter_``
-    is the most epochs a member ran. Each sample is also predicted by the
-    member that left it out: out-of-fold predictions, scored in
-    ``oof_score_``. The regressor's ``predict(X, return_std=True)`` also
-    gives the standard deviation of the members' predictions: how much they
-    disagree, which grows where the training data are sparse. It leaves out
-    the noise in ``y`` and the errors all members share, so it is no
-    calibrated interval.
+    and validates on the fifth it leaves out (which replaces
+    ``validation_fraction``). That fold picks the epochs the member
+    contributes by ensemble selection [2]_: 20 times, it adds the epoch whose
+    parameters bring the average of those picked so far (with repetition)
+    the lowest loss on the fold; the first pick is the best epoch. Epochs
+    that overfit differently average better than the best alone. With
+    ``max_iter='auto'`` the members share two networks' training: each of
+    ``n_members`` trains ``2 / n_members`` of one network's epochs and steps
+    (with 5: 102 epochs, or about 3,300 steps), so an ensemble costs about
+    twice one network (``n_members=1``) whatever its size. The picked
+    epochs are in ``members_``, each an estimator of one network with its
+    ``coefs_`` and its member's training record (``loss_curve_``,
+    ``validation_loss_curve_``, ...; its ``n_iter_`` is its epoch), weighed
+    in ``member_weights_``; the ensemble's ``n_iter_`` is the most epochs a
+    member ran. Each sample is also predicted by the member that left it
+    out: out-of-fold predictions, scored in ``oof_score_``. The regressor's
+    ``predict(X, return_std=True)`` also gives the (weighted) standard
+    deviation of the networks' predictions: how much they disagree, which
+    grows where the training data are sparse. It leaves out the noise in
+    ``y`` and the errors all networks share, so it is no calibrated
+    interval.
 
     References
     ----------
     .. [1] D. Holzmüller, L. Grinsztajn and I. Steinwart, "Better by default:
-       Strong pre-tuned MLPs and boosted trees on tabular data", NeurIPS 2024."""
+       Strong pre-tuned MLPs and boosted trees on tabular data", NeurIPS 2024.
+    .. [2] R. Caruana, A. Niculescu-Mizil, G. Crew and A. Ksikes, "Ensemble
+       selection from libraries of models", ICML 2004."""
 
 
 def shared_parameters(defaults=None):

@@ -2,12 +2,18 @@
 their average.
 
 Each member trains on all folds but one and validates on the fold it leaves
-out, as in RealMLP's bagging (Holzmüller et al., 2024): that fold picks the
-member's best epoch, and the members' outputs on the folds they left out are
-out-of-fold predictions of every training row. Members are fitted through
-joblib (scikit-learn's wrappers, which carry its configuration to the
-workers), so a Dask backend spreads them over a cluster.
+out, as in RealMLP's bagging (Holzmüller et al., 2024). That fold picks the
+epochs the member contributes: ensemble selection (Caruana et al., 2004)
+greedily adds, with replacement, the epoch whose parameters bring the average
+of those picked so far the lowest loss on the fold; the first pick is the best
+epoch. The members' outputs on the folds they left out are out-of-fold
+predictions of every training row. Members are fitted through joblib
+(scikit-learn's wrappers, which carry its configuration to the workers), so a
+Dask backend spreads them over a cluster.
 """
+
+import copy
+import heapq
 
 import numpy as np
 from sklearn.base import clone
@@ -15,13 +21,17 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 
-from ._callbacks import NO_HOOKS
+from ._callbacks import NoHooks
+from ._losses import prediction_loss
 from ._solvers import TrainingData, take_rows
 
 _MAX_SEED = np.iinfo(np.int32).max
 # How many networks' training (max_iter='auto''s epochs and steps) the
 # members share: an ensemble costs about as much whatever its size.
 ENSEMBLE_TRAINING = 2
+# Ensemble selection: the picks per member, among the epochs with the lowest
+# validation loss, whose parameters are kept meanwhile.
+SELECTION_ROUNDS, SELECTION_CANDIDATES = 20, 128
 
 
 def fit_members(estimator, data, out_activation, rng, shared_attributes):
@@ -33,7 +43,14 @@ def fit_members(estimator, data, out_activation, rng, shared_attributes):
 
     Returns
     -------
-    members : list of fitted estimators
+    networks : list of fitted estimators
+        The epochs each member picked, as estimators of one network, member
+        after member.
+    weights : ndarray of shape (n_networks,)
+        Their weights in the average, which sum to 1: each member's share,
+        ``1 / n_members``, split among its epochs as often as it picked them.
+    n_iter : int
+        The most epochs a member trained.
     out_of_fold : ndarray of shape (n_samples, n_outputs)
         Each row's output from the member that did not train on it.
     """
@@ -48,25 +65,31 @@ def fit_members(estimator, data, out_activation, rng, shared_attributes):
     for member in members:
         vars(member).update(shared_attributes)
     auto_share = min(1, ENSEMBLE_TRAINING / len(members))
-    members = Parallel(n_jobs=estimator.n_jobs)(
+    picks = Parallel(n_jobs=estimator.n_jobs)(
         delayed(_fit_member)(member, data, out_activation, rows, held_out, auto_share)
         for member, (rows, held_out) in zip(members, folds)
     )
-    # Members fitted in other processes come back with copies: share again.
-    for member in members:
-        vars(member).update(shared_attributes)
+    networks, weights = [], []
     out_of_fold = np.empty((len(data.Y), data.Y.shape[1]))
-    for member, (_, held_out) in zip(members, folds):
-        out_of_fold[held_out] = member._network_output(data.X[held_out])
-    return members, out_of_fold
+    for (epochs, counts, _), (_, held_out) in zip(picks, folds):
+        # Networks fitted in other processes come back with copies: share again.
+        for network in epochs:
+            vars(network).update(shared_attributes)
+        out_of_fold[held_out] = average(
+            [network._network_output(data.X[held_out]) for network in epochs], counts
+        )
+        networks += epochs
+        weights += list(counts / counts.sum() / len(folds))
+    n_iter = max(n_iter for *_, n_iter in picks)
+    return networks, np.array(weights), n_iter, out_of_fold
 
 
-def average(outputs):
-    """Return the mean of the members' ``outputs``, summed in their order."""
-    total = outputs[0].copy()
-    for output in outputs[1:]:
-        total += output
-    return total / len(outputs)
+def average(outputs, weights):
+    """Return the ``weights``-weighted mean of ``outputs``, summed in their order."""
+    total = outputs[0] * weights[0]
+    for output, weight in zip(outputs[1:], weights[1:]):
+        total += output * weight
+    return total / np.sum(weights)
 
 
 def _folds(n_folds, data, labels, rng):
@@ -89,18 +112,78 @@ def _folds(n_folds, data, labels, rng):
 
 
 def _fit_member(member, data, out_activation, rows, held_out, auto_share):
-    """Train ``member`` on ``rows``; it validates on ``held_out``, or on the
-    user's validation data if there is some. ``max_iter='auto'`` trains
-    ``auto_share`` of one network's epochs and steps."""
+    """Train ``member`` on ``rows``; return the epochs it picks as networks,
+    how often it picked each, and the number of epochs it trained.
+
+    It validates on ``held_out``, or on the user's validation data if there
+    is some. ``max_iter='auto'`` trains ``auto_share`` of one network's epochs
+    and steps.
+    """
     validation = data.validation
     if validation is None:
         validation = take_rows(held_out, data.X, data.Y, data.sw)
     bag = TrainingData(*take_rows(rows, data.X, data.Y, data.sw), validation)
     rng = check_random_state(member.random_state)
+    candidates = _BestEpochs(member, validation, out_activation)
     # Overflow surfaces as a non-finite loss or weights, which raise.
     with np.errstate(over="ignore", invalid="ignore"):
         member._fit_network(
             bag, out_activation, rng, resume=False, incremental=False,
-            hooks=NO_HOOKS, auto_share=auto_share,
+            hooks=candidates, auto_share=auto_share,
         )
-    return member
+    return *candidates.select(), member.n_iter_
+
+
+class _BestEpochs(NoHooks):
+    """Fit hooks that keep the epochs of lowest validation loss, to select from."""
+
+    def __init__(self, member, validation, out_activation):
+        self._member = member
+        self._X, self._Y, self._sw = validation
+        self._out_activation = out_activation
+        # (-loss, -epoch, the epoch's fitted attributes, validation output),
+        # the worst on top.
+        self._kept = []
+
+    def set_fitted_attributes(self, fitted_attributes):
+        self._fitted_attributes = fitted_attributes
+
+    def epoch_ends(self, theta, n_iter, loss):
+        attributes = self._fitted_attributes(theta.copy(), n_iter, loss)
+        output = self._network(attributes)._network_output(self._X)
+        validation_loss = prediction_loss(output, self._Y, self._sw, self._out_activation)
+        if np.isfinite(validation_loss):
+            heapq.heappush(self._kept, (-validation_loss, -n_iter, attributes, output))
+            if len(self._kept) > SELECTION_CANDIDATES:
+                heapq.heappop(self._kept)
+        return False
+
+    def _network(self, attributes):
+        """The member as it stands, predicting with the weights of ``attributes``."""
+        network = copy.copy(self._member)
+        vars(network).update(attributes)
+        return network
+
+    def select(self):
+        """Return the networks of the picked epochs, in epoch order, and how
+        often each was picked; each keeps the member's training record."""
+        if not self._kept:
+            raise ValueError(
+                "No epoch of a member gave a finite loss on its validation data: "
+                "training diverged. Try a lower learning_rate_init."
+            )
+        kept = sorted(self._kept, key=lambda entry: -entry[1])
+        outputs = [output for *_, output in kept]
+        counts = np.zeros(len(kept))
+        total = np.zeros_like(outputs[0])
+        for n_picked in range(1, SELECTION_ROUNDS + 1):
+            losses = [
+                prediction_loss((total + output) / n_picked, self._Y, self._sw,
+                                self._out_activation)
+                for output in outputs
+            ]
+            best = int(np.argmin(losses))
+            counts[best] += 1
+            total += outputs[best]
+        picked = np.flatnonzero(counts)
+        return [self._network(kept[i][2]) for i in picked], counts[picked]

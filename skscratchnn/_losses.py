@@ -8,11 +8,12 @@ log-sum-exp for softmax, ``logaddexp`` for the logistic, no clipping of ``p``.
 
 ``loss_and_delta(Z, Y)`` returns the per-sample loss and overwrites ``Z`` with
 the per-sample gradient; ``OUTPUT_ACTIVATIONS[name](Z)`` maps ``Z`` to the
-prediction in place.
+prediction in place, and :func:`prediction_loss` scores a prediction, such as
+an average of several networks' predictions, by the same loss.
 """
 
 import numpy as np
-from scipy.special import expit, xlogy
+from scipy.special import expit, logit, xlogy
 
 from ._activations import inplace_identity, inplace_logistic
 
@@ -101,3 +102,21 @@ LOSSES = {
     "identity": squared_error,
     "exp": poisson_deviance,
 }
+
+# Each output activation's inverse, from predictions back to ``Z``.
+# Probabilities of 0 or 1 map to large finite values: a confident wrong
+# prediction then costs a large loss, never an undefined one.
+_INVERSE_ACTIVATIONS = {
+    "softmax": lambda P: np.log(np.maximum(P, np.finfo(P.dtype).tiny)),
+    "logistic": lambda P: logit(np.clip(P, np.finfo(P.dtype).eps, 1 - np.finfo(P.dtype).eps)),
+    "identity": lambda P: P.copy(),
+    "exp": lambda P: np.log(np.maximum(P, np.finfo(P.dtype).tiny)),
+}
+
+
+def prediction_loss(prediction, Y, sw, out_activation):
+    """Return the ``sw``-weighted mean loss of ``prediction``, an output of the
+    ``out_activation`` layer, on the encoded targets ``Y``."""
+    Z = _INVERSE_ACTIVATIONS[out_activation](prediction)
+    sample_losses = LOSSES[out_activation](Z, Y)
+    return float(np.average(sample_losses, weights=sw))

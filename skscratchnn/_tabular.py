@@ -105,9 +105,9 @@ default=None
 
     def _fit_network(self, data, out_activation, rng, *, resume, incremental, hooks,
                      auto_share=1):
-        # A fit of several members writes members_, n_iter_ and the
-        # out-of-fold record; they share the other fitted attributes, which
-        # are written by now.
+        # A fit of several members writes members_, member_weights_, n_iter_
+        # and the out-of-fold record; they share the other fitted attributes,
+        # which are written by now.
         if self.n_members == 1:
             return super()._fit_network(
                 data, out_activation, rng, resume=resume, incremental=incremental,
@@ -123,9 +123,9 @@ default=None
             name: value for name, value in vars(self).items()
             if name in (*INPUT_ATTRIBUTES, *self._subclass_fitted_attributes)
         }
-        members, out_of_fold = fit_members(self, data, out_activation, rng, shared)
-        self.members_ = members
-        self.n_iter_ = max(member.n_iter_ for member in members)
+        self.members_, self.member_weights_, self.n_iter_, out_of_fold = fit_members(
+            self, data, out_activation, rng, shared
+        )
         self._record_out_of_fold(out_of_fold, data.Y)
 
     def _fold_labels(self, Y):
@@ -140,7 +140,8 @@ default=None
         members = vars(self).get("members_")
         if members is None:
             return super()._network_output(X)
-        return average([member._network_output(X) for member in members])
+        return average([member._network_output(X) for member in members],
+                       self.member_weights_)
 
     def _input_encoding(self, X):
         return self.preprocessor_._expand, self.preprocessor_._n_encoded
@@ -212,8 +213,15 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
         The fitted preprocessing of ``X``.
 
     members_ : list of TabularMLPClassifier
-        The fitted members (``n_members > 1`` only), each an estimator of one
-        network that shares ``preprocessor_``.
+        The networks the ensemble averages (``n_members > 1`` only): the
+        epochs each member picked on the fold it left out, member after
+        member, each an estimator of one network that shares
+        ``preprocessor_``.
+
+    member_weights_ : ndarray of shape (len(members_),)
+        The weights of ``members_`` in the average, which sum to 1: each
+        member's ``1 / n_members``, split among its epochs as often as it
+        picked them.
 
     oof_decision_function_ : ndarray of shape (n_samples, n_classes)
         The class probabilities of each training sample from the member that
@@ -222,8 +230,9 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
 
     oof_score_ : float
         The accuracy of the out-of-fold predictions (``n_members > 1`` only):
-        a validation score without a second fit, a little below the
-        ensemble's, as each prediction is one member's.
+        a validation score without a second fit. Each prediction is one
+        member's, whose epochs the same fold picked: the score can be a
+        little above that of new data.
 
 {shared_attributes}
 
@@ -255,7 +264,7 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
     }
     _subclass_fitted_attributes = (
         *ScratchMLPClassifier._subclass_fitted_attributes, "preprocessor_",
-        "members_", "oof_decision_function_", "oof_score_",
+        "members_", "member_weights_", "oof_decision_function_", "oof_score_",
     )
 
     def __init__(
@@ -385,8 +394,15 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         The smallest and largest training targets, which bound predictions.
 
     members_ : list of TabularMLPRegressor
-        The fitted members (``n_members > 1`` only), each an estimator of one
-        network that shares ``preprocessor_`` and the target scaling.
+        The networks the ensemble averages (``n_members > 1`` only): the
+        epochs each member picked on the fold it left out, member after
+        member, each an estimator of one network that shares
+        ``preprocessor_`` and the target scaling.
+
+    member_weights_ : ndarray of shape (len(members_),)
+        The weights of ``members_`` in the average, which sum to 1: each
+        member's ``1 / n_members``, split among its epochs as often as it
+        picked them.
 
     oof_prediction_ : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         The prediction of each training sample from the member that did not
@@ -395,8 +411,9 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
 
     oof_score_ : float
         The :math:`R^2` of the out-of-fold predictions (``n_members > 1``
-        only): a validation score without a second fit, a little below the
-        ensemble's, as each prediction is one member's.
+        only): a validation score without a second fit. Each prediction is
+        one member's, whose epochs the same fold picked: the score can be a
+        little above that of new data.
 
 {shared_attributes}
 
@@ -427,7 +444,7 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
     }
     _subclass_fitted_attributes = (
         "preprocessor_", "target_mean_", "target_scale_", "target_range_",
-        "members_", "oof_prediction_", "oof_score_",
+        "members_", "member_weights_", "oof_prediction_", "oof_score_",
     )
 
     def __init__(
@@ -541,7 +558,7 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         self.oof_score_ = self._validation_metric(self._decode(Y), self.oof_prediction_)
 
     def predict(self, X, return_std=False):
-        """Predict with the network, or the mean of the members' predictions.
+        """Predict with the network, or the weighted mean of the ensemble's.
 
         Predictions are clipped to the range of the training targets.
 
@@ -551,9 +568,9 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
             The input data.
 
         return_std : bool, default=False
-            Also return the standard deviation of the members' predictions
-            (``n_members > 1`` only): how much they disagree, which is no
-            calibrated interval (see Notes).
+            Also return the standard deviation of the networks' predictions,
+            weighted by ``member_weights_`` (``n_members > 1`` only): how much
+            they disagree, which is no calibrated interval (see Notes).
 
         Returns
         -------
@@ -561,8 +578,8 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
             The predicted values.
 
         y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The standard deviation of the members' predictions; only with
-            ``return_std=True``.
+            The weighted standard deviation of the networks' predictions;
+            only with ``return_std=True``.
         """
         if not return_std:
             return super().predict(X)
@@ -575,5 +592,7 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
             )
         X = self._prediction_input(X)
         outputs = [member._network_output(X) for member in members]
-        std = np.std([self._decode(output) for output in outputs], axis=0)
-        return self._decode(average(outputs)), std
+        predictions = [self._decode(output) for output in outputs]
+        mean = average(predictions, self.member_weights_)
+        variance = average([(p - mean) ** 2 for p in predictions], self.member_weights_)
+        return self._decode(average(outputs, self.member_weights_)), np.sqrt(variance)

@@ -1,5 +1,6 @@
-"""The tabular estimators' k-fold bagged members: folds, averages, out-of-fold
-predictions, the members' spread and their dispatch through joblib."""
+"""The tabular estimators' k-fold bagged members: folds, the epochs each
+member picks, averages, out-of-fold predictions, the members' spread and their
+dispatch through joblib."""
 
 import pickle
 
@@ -7,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import accuracy_score, log_loss, r2_score
 
 from skscratchnn import TabularMLPClassifier, TabularMLPRegressor
 
@@ -45,25 +46,46 @@ def regressor(table):
     return TabularMLPRegressor(n_members=3, **SMALL).fit(X, y)
 
 
-def held_out_rows(member_outputs, oof):
-    """Each member's held-out rows: those whose out-of-fold output is its own."""
+def trainings(ensemble):
+    """The indices of the networks of each training: its epochs share its curve."""
+    groups = {}
+    for i, network in enumerate(ensemble.members_):
+        groups.setdefault(tuple(network.loss_curve_), []).append(i)
+    return list(groups.values())
+
+
+def per_training(ensemble, outputs):
+    """Each training's output: its epochs' outputs, weighted as the ensemble weighs them."""
+    weights = ensemble.member_weights_
+    return [np.average(outputs[group], axis=0, weights=weights[group])
+            for group in trainings(ensemble)]
+
+
+def held_out_rows(training_outputs, oof):
+    """Each training's held-out rows: those whose out-of-fold output is its own."""
     return [
         np.flatnonzero(np.isclose(output, oof, rtol=1e-12, atol=0).all(axis=1))
-        for output in member_outputs
+        for output in training_outputs
     ]
 
 
 def test_the_classifier_averages_its_members_probabilities(classifier, table):
     X, y, _ = table
-    assert len(classifier.members_) == 4
-    probas = [member.predict_proba(X) for member in classifier.members_]
-    assert_allclose(classifier.predict_proba(X), np.mean(probas, axis=0), rtol=1e-12)
-    # The members differ: their seeds and their bags differ.
-    assert not np.allclose(probas[0], probas[1])
+    groups = trainings(classifier)
+    weights = classifier.member_weights_
+    # 4 trainings, each weighing 1/4, shared among the epochs it picked.
+    assert len(groups) == 4 and len(classifier.members_) >= 4
+    assert_allclose([weights[group].sum() for group in groups], 0.25, rtol=1e-12)
+    probas = np.array([member.predict_proba(X) for member in classifier.members_])
+    assert_allclose(classifier.predict_proba(X),
+                    np.average(probas, axis=0, weights=weights), rtol=1e-12)
+    # The trainings differ: their seeds and their bags differ.
+    assert not np.allclose(probas[groups[0][0]], probas[groups[1][0]])
     for member in classifier.members_:
         assert member.n_members == 1
         assert member.preprocessor_ is classifier.preprocessor_
-    assert classifier.n_iter_ == max(m.n_iter_ for m in classifier.members_) == 10
+        assert 1 <= member.n_iter_ <= len(member.loss_curve_)
+    assert classifier.n_iter_ == max(len(m.loss_curve_) for m in classifier.members_) == 10
 
 
 def test_each_sample_is_predicted_out_of_fold_by_the_member_that_left_it_out(
@@ -71,8 +93,8 @@ def test_each_sample_is_predicted_out_of_fold_by_the_member_that_left_it_out(
 ):
     X, y, _ = table
     oof = classifier.oof_decision_function_
-    probas = [member.predict_proba(X) for member in classifier.members_]
-    folds = held_out_rows(probas, oof)
+    probas = np.array([member.predict_proba(X) for member in classifier.members_])
+    folds = held_out_rows(per_training(classifier, probas), oof)
     # The held-out folds partition the samples, in stratified folds of 1/4.
     assert_array_equal(np.sort(np.concatenate(folds)), np.arange(len(X)))
     for rows in folds:
@@ -84,29 +106,53 @@ def test_each_sample_is_predicted_out_of_fold_by_the_member_that_left_it_out(
     )
     # Each member was validated on its fold at every epoch.
     for member in classifier.members_:
-        assert len(member.validation_loss_curve_) == member.n_iter_
+        assert len(member.validation_loss_curve_) == len(member.loss_curve_)
+
+
+def test_each_member_picks_the_epochs_whose_average_fits_its_validation_data(table):
+    X, y, _ = table
+    X_val, y_val = X[250:], y[250:]
+    clf = TabularMLPClassifier(n_members=2, **{**SMALL, "max_iter": 60}).fit(
+        X[:250], y[:250], X_val=X_val, y_val=y_val
+    )
+    groups = trainings(clf)
+    # Overfitting late, the trainings pick earlier epochs too.
+    assert len(clf.members_) > len(groups) == 2
+    for group in groups:
+        networks = [clf.members_[i] for i in group]
+        # The first pick is the epoch of lowest validation loss.
+        curve = networks[0].validation_loss_curve_
+        assert np.argmin(curve) + 1 in [network.n_iter_ for network in networks]
+        # Averaged as the ensemble weighs them, the picks fit better than any one.
+        probas = np.array([network.predict_proba(X_val) for network in networks])
+        weights = clf.member_weights_[group]
+        average_loss = log_loss(y_val, np.average(probas, axis=0, weights=weights))
+        assert all(average_loss <= log_loss(y_val, p) + 1e-12 for p in probas)
 
 
 def test_the_regressor_averages_and_gives_its_members_spread(regressor, table):
     X, _, y = table
     predictions = np.array([member.predict(X) for member in regressor.members_])
+    weights = regressor.member_weights_
     mean, std = regressor.predict(X, return_std=True)
-    # The mean of the members' outputs, clipped to the training range as
-    # each member's is: rows that no member clipped get the members' mean.
+    # The weighted mean of the members' outputs, clipped to the training
+    # range as each member's is: rows that no member clipped get the
+    # members' weighted mean.
     low, high = y.min(), y.max()
     inside = ((predictions > low) & (predictions < high)).all(axis=0)
     assert 0.5 < inside.mean() < 1
-    assert_allclose(mean[inside], predictions.mean(axis=0)[inside], rtol=1e-12)
+    expected = np.average(predictions, axis=0, weights=weights)
+    assert_allclose(mean[inside], expected[inside], rtol=1e-12)
     assert ((mean >= low) & (mean <= high)).all()
     assert_array_equal(regressor.predict(X), mean)
-    assert_allclose(std, predictions.std(axis=0), rtol=1e-12)
+    spread = np.sqrt(np.average((predictions - expected) ** 2, axis=0, weights=weights))
+    assert_allclose(std, spread, rtol=1e-10)
     assert std.shape == (len(X),) and (std > 0).all()
 
-    # Each out-of-fold prediction is one member's: the same as another
-    # member's only where both are clipped.
-    matches = np.isclose(predictions, regressor.oof_prediction_, rtol=1e-12, atol=0)
+    # Where no network clips, each out-of-fold prediction is one training's.
+    trained = np.array(per_training(regressor, predictions))
+    matches = np.isclose(trained, regressor.oof_prediction_, rtol=1e-12, atol=0)
     assert (matches.sum(axis=0)[inside] == 1).all()
-    assert matches.any(axis=0).all()
     assert regressor.oof_score_ == pytest.approx(
         r2_score(y, regressor.oof_prediction_), rel=1e-6
     )

@@ -5,7 +5,7 @@ import pytest
 from scipy.special import expit, log_softmax, softmax, xlogy
 from sklearn.metrics import log_loss, mean_poisson_deviance, mean_squared_error
 
-from skscratchnn._losses import LOSSES, OUTPUT_ACTIVATIONS
+from skscratchnn._losses import LOSSES, OUTPUT_ACTIVATIONS, prediction_loss
 
 N, K = 8, 3
 
@@ -182,3 +182,23 @@ def test_output_activations_stay_finite_at_extreme_logits(dtype):
         if name == "exp":
             # Clipped below overflow, and still increasing up to the clip.
             assert out[0, 0] > np.exp(dtype(30.0)) and out[0, 2] == 1.0
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_prediction_loss_is_the_loss_of_the_logits_behind_the_prediction(name):
+    Z, Y = logits(), targets(name)
+    sw = np.random.RandomState(2).uniform(0.5, 2, size=N)
+    prediction = Z.copy()
+    OUTPUT_ACTIVATIONS[name](prediction)
+    expected = np.average(loss_of(name, Z, Y), weights=sw)
+    assert prediction_loss(prediction, Y, sw, name) == pytest.approx(expected, rel=1e-10)
+    assert prediction_loss(prediction, Y, None, name) == pytest.approx(
+        loss_of(name, Z, Y).mean(), rel=1e-10
+    )
+
+
+@pytest.mark.parametrize("name", ["softmax", "logistic"])
+def test_prediction_loss_of_certain_wrong_probabilities_is_large_and_finite(name):
+    Y = targets(name)
+    wrong = 1.0 - Y if name == "logistic" else np.roll(Y, 1, axis=1)
+    assert 30 < prediction_loss(wrong, Y, None, name) < np.inf
