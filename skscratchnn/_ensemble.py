@@ -23,14 +23,16 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from ._callbacks import NoHooks
 from ._losses import prediction_loss
+from ._network import predict_raw
 from ._solvers import TrainingData, take_rows
 
 _MAX_SEED = np.iinfo(np.int32).max
 # How many networks' training (max_iter='auto''s epochs and steps) the
 # members share: an ensemble costs about as much whatever its size.
 ENSEMBLE_TRAINING = 2
-# Ensemble selection: the picks per member, among the epochs with the lowest
-# validation loss, whose parameters are kept meanwhile.
+# Ensemble selection: the picks per member, among its epochs of lowest
+# validation loss (at most this many, whose parameters it keeps while it
+# trains: all of them at the defaults).
 SELECTION_ROUNDS, SELECTION_CANDIDATES = 20, 128
 
 
@@ -150,7 +152,9 @@ class _BestEpochs(NoHooks):
 
     def epoch_ends(self, theta, n_iter, loss):
         attributes = self._fitted_attributes(theta.copy(), n_iter, loss)
-        output = self._network(attributes)._network_output(self._X)
+        # In the precision of training, as early stopping validates: the
+        # picks are part of training; predictions are made in float64.
+        output = predict_raw(attributes["_theta"], self._X, attributes["_network"])
         validation_loss = prediction_loss(output, self._Y, self._sw, self._out_activation)
         if np.isfinite(validation_loss):
             heapq.heappush(self._kept, (-validation_loss, -n_iter, attributes, output))

@@ -96,16 +96,23 @@ fig.tight_layout()
 # %%
 # What the ensemble learned
 # -------------------------
-# Each member trains on 4/5 of the rows and keeps the weights of its epoch
-# with the lowest loss on the fifth it leaves out (dashed). Those held-out
-# fifths give a prediction of every training row by a member that never saw
-# it: ``oof_score_``, a validation score that costs no second fit.
+# Each member trains on 4/5 of the rows and validates on the fifth it leaves
+# out, which picks the epochs it contributes to the average: first its best
+# epoch, then those that, averaged with the picks so far, fit the fifth best
+# (dots, larger for epochs picked more often). Those held-out fifths give a
+# prediction of every training row by a member that never saw it:
+# ``oof_score_``, a validation score that costs no second fit.
 clf = models["TabularMLP"]
+picks_by_curve = {}  # the networks of one member share its validation curve
+for network, weight in zip(clf.members_, clf.member_weights_):
+    picks = picks_by_curve.setdefault(tuple(network.validation_loss_curve_), [])
+    picks.append((network.n_iter_, weight))
 fig, ax = plt.subplots(figsize=(6, 2.5))
-for member in clf.members_:
-    curve = member.validation_loss_curve_
+for curve, picks in picks_by_curve.items():
     (line,) = ax.plot(np.arange(1, len(curve) + 1), curve, lw=1)
-    ax.axvline(int(np.argmin(curve)) + 1, color=line.get_color(), ls="--", lw=0.8)
+    epochs, weights = np.array(picks).T
+    ax.scatter(epochs, np.array(curve)[epochs.astype(int) - 1], s=300 * weights,
+               color=line.get_color(), zorder=3)
 ax.set_xlabel("epoch")
 ax.set_ylabel("validation log-loss")
 fig.tight_layout()
