@@ -30,10 +30,11 @@ _MAX_SEED = np.iinfo(np.int32).max
 # How many networks' training (max_iter='auto''s epochs and steps) the
 # members share: an ensemble costs about as much whatever its size.
 ENSEMBLE_TRAINING = 2
-# Ensemble selection: the picks per member, among its epochs of lowest
-# validation loss (at most this many, whose parameters it keeps while it
-# trains: all of them at the defaults).
-SELECTION_ROUNDS, SELECTION_CANDIDATES = 20, 128
+# Ensemble selection: the picks per member among its candidates, the epochs
+# of lowest validation loss, whose parameters and validation output it keeps
+# while it trains: as many as 128 (every epoch, at the defaults) that fit in
+# 256 MiB, and at least the best.
+SELECTION_ROUNDS, SELECTION_CANDIDATES, SELECTION_MEMORY = 20, 128, 256 * 2**20
 
 
 def fit_members(estimator, data, out_activation, rng, shared_attributes):
@@ -156,10 +157,11 @@ class _BestEpochs(NoHooks):
         # picks are part of training; predictions are made in float64.
         output = predict_raw(attributes["_theta"], self._X, attributes["_network"])
         validation_loss = prediction_loss(output, self._Y, self._sw, self._out_activation)
-        if np.isfinite(validation_loss):
-            heapq.heappush(self._kept, (-validation_loss, -n_iter, attributes, output))
-            if len(self._kept) > SELECTION_CANDIDATES:
-                heapq.heappop(self._kept)
+        heapq.heappush(self._kept, (-_finite_or_inf(validation_loss), -n_iter,
+                                    attributes, output))
+        capacity = SELECTION_MEMORY // (theta.nbytes + output.nbytes)
+        if len(self._kept) > max(1, min(SELECTION_CANDIDATES, capacity)):
+            heapq.heappop(self._kept)
         return False
 
     def _network(self, attributes):
@@ -171,19 +173,14 @@ class _BestEpochs(NoHooks):
     def select(self):
         """Return the networks of the picked epochs, in epoch order, and how
         often each was picked; each keeps the member's training record."""
-        if not self._kept:
-            raise ValueError(
-                "No epoch of a member gave a finite loss on its validation data: "
-                "training diverged. Try a lower learning_rate_init."
-            )
         kept = sorted(self._kept, key=lambda entry: -entry[1])
         outputs = [output for *_, output in kept]
         counts = np.zeros(len(kept))
         total = np.zeros_like(outputs[0])
         for n_picked in range(1, SELECTION_ROUNDS + 1):
             losses = [
-                prediction_loss((total + output) / n_picked, self._Y, self._sw,
-                                self._out_activation)
+                _finite_or_inf(prediction_loss((total + output) / n_picked, self._Y,
+                                               self._sw, self._out_activation))
                 for output in outputs
             ]
             best = int(np.argmin(losses))
@@ -191,3 +188,8 @@ class _BestEpochs(NoHooks):
             total += outputs[best]
         picked = np.flatnonzero(counts)
         return [self._network(kept[i][2]) for i in picked], counts[picked]
+
+
+def _finite_or_inf(loss):
+    """``loss``, or infinity if it is NaN: the worst, in comparisons too."""
+    return np.inf if np.isnan(loss) else loss

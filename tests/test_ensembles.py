@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import accuracy_score, log_loss, r2_score
 
-from skscratchnn import TabularMLPClassifier, TabularMLPRegressor
+from skscratchnn import TabularMLPClassifier, TabularMLPRegressor, _ensemble
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -128,6 +128,15 @@ def test_each_member_picks_the_epochs_whose_average_fits_its_validation_data(tab
         weights = clf.member_weights_[group]
         average_loss = log_loss(y_val, np.average(probas, axis=0, weights=weights))
         assert all(average_loss <= log_loss(y_val, p) + 1e-12 for p in probas)
+
+
+def test_the_candidates_fit_in_the_selections_memory(table, monkeypatch):
+    # With room for one epoch's parameters, each member keeps only its best.
+    monkeypatch.setattr(_ensemble, "SELECTION_MEMORY", 1)
+    X, y, _ = table
+    clf = TabularMLPClassifier(n_members=3, **{**SMALL, "max_iter": 60}).fit(X, y)
+    assert len(clf.members_) == 3
+    assert_array_equal(clf.member_weights_, np.full(3, 1 / 3))
 
 
 def test_the_regressor_averages_and_gives_its_members_spread(regressor, table):
