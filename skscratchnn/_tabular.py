@@ -218,10 +218,10 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
         member, each an estimator of one network that shares
         ``preprocessor_``.
 
-    member_weights_ : ndarray of shape (len(members_),)
-        The weights of ``members_`` in the average, which sum to 1: each
-        member's ``1 / n_members``, split among its epochs as often as it
-        picked them.
+    member_weights_ : ndarray of shape (n_networks,)
+        The weights of the ``n_networks`` networks of ``members_`` in the
+        average, which sum to 1: each member's ``1 / n_members``, split
+        among its epochs as often as it picked them.
 
     oof_decision_function_ : ndarray of shape (n_samples, n_classes)
         The class probabilities of each training sample from the member that
@@ -399,10 +399,10 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         member, each an estimator of one network that shares
         ``preprocessor_`` and the target scaling.
 
-    member_weights_ : ndarray of shape (len(members_),)
-        The weights of ``members_`` in the average, which sum to 1: each
-        member's ``1 / n_members``, split among its epochs as often as it
-        picked them.
+    member_weights_ : ndarray of shape (n_networks,)
+        The weights of the ``n_networks`` networks of ``members_`` in the
+        average, which sum to 1: each member's ``1 / n_members``, split
+        among its epochs as often as it picked them.
 
     oof_prediction_ : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         The prediction of each training sample from the member that did not
