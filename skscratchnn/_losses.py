@@ -103,14 +103,20 @@ LOSSES = {
     "exp": poisson_deviance,
 }
 
+
+def _floored_log(P):
+    """``log(P)``, with zeros mapped to the log of the smallest normal float."""
+    return np.log(np.maximum(P, np.finfo(P.dtype).tiny))
+
+
 # Each output activation's inverse, from predictions back to ``Z``.
 # Probabilities of 0 or 1 map to large finite values: a confident wrong
 # prediction then costs a large loss, never an undefined one.
 _INVERSE_ACTIVATIONS = {
-    "softmax": lambda P: np.log(np.maximum(P, np.finfo(P.dtype).tiny)),
+    "softmax": _floored_log,
     "logistic": lambda P: logit(np.clip(P, np.finfo(P.dtype).eps, 1 - np.finfo(P.dtype).eps)),
     "identity": lambda P: P.copy(),
-    "exp": lambda P: np.log(np.maximum(P, np.finfo(P.dtype).tiny)),
+    "exp": _floored_log,
 }
 
 
