@@ -139,6 +139,22 @@ def test_the_candidates_fit_in_the_selections_memory(table, monkeypatch):
     assert_array_equal(clf.member_weights_, np.full(3, 1 / 3))
 
 
+def test_an_epoch_of_undefined_loss_is_never_picked():
+    # Epochs given to the selection by hand: the first predicts NaN.
+    Y = np.eye(2)[[0, 1, 1, 0]]
+    candidates = _ensemble._BestEpochs(
+        TabularMLPClassifier(), (np.zeros((4, 1)), Y, None), "softmax"
+    )
+    outputs = [np.full((4, 2), np.nan), np.full((4, 2), 0.5), 0.8 * Y + 0.1]
+    for epoch, output in enumerate(outputs, start=1):
+        loss = _ensemble.prediction_loss(output, Y, None, "softmax")
+        candidates._kept.append((-_ensemble._finite_or_inf(loss), -epoch,
+                                 {"n_iter_": epoch}, output))
+    networks, counts = candidates.select()
+    assert [network.n_iter_ for network in networks] == [3]
+    assert_array_equal(counts, [_ensemble.SELECTION_ROUNDS])
+
+
 def test_the_regressor_averages_and_gives_its_members_spread(regressor, table):
     X, _, y = table
     predictions = np.array([member.predict(X) for member in regressor.members_])
