@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._activations import ACTIVATIONS
 from ._callbacks import NO_HOOKS, CallbackSupportMixin, FitHooks, with_callbacks
 from ._early_stopping import NON_FINITE_WEIGHTS
+from ._embeddings import N_OUTPUTS as N_EMBEDDING_OUTPUTS
 from ._input_checks import (
     check_dropout,
     check_hidden_layer_sizes,
@@ -186,12 +187,13 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return X.dtype
 
     def _input_encoding(self, X):
-        """Return the network's fixed first map of ``X`` and the width it gives.
+        """Return the network's fixed first map of ``X``, the width it gives,
+        and how many of its first columns the network embeds.
 
         The map (see :class:`Network`) runs on each batch; None gives ``X``
-        to the first layer as it is.
+        to the network as it is.
         """
-        return None, X.shape[1]
+        return None, X.shape[1], 0
 
     @abstractmethod
     def _encode_targets(self, y, X, *, reset, incremental, classes=None):
@@ -348,9 +350,10 @@ default=None
     def _build(self, data, out_activation, resume, rng):
         """Return the network to train and its starting parameters ``theta``."""
         hidden = check_hidden_layer_sizes(self.hidden_layer_sizes)
-        encode, n_inputs = self._input_encoding(data.X)
+        encode, n_features, n_embedded = self._input_encoding(data.X)
         layout = ParamLayout(
-            [n_inputs, *hidden, data.Y.shape[1]], input_scaling=self.scaling_layer
+            [n_features + N_EMBEDDING_OUTPUTS * n_embedded, *hidden, data.Y.shape[1]],
+            input_scaling=self.scaling_layer, n_embedded=n_embedded,
         )
         network = Network(
             layout, self.activation, out_activation, self.alpha,

@@ -3,7 +3,9 @@ r"""The multi-layer perceptron itself: forward pass, loss and gradient.
 Pure functions of a flat parameter vector ``theta`` and data; nothing here knows
 about scikit-learn. Notation, with ``L`` layers of weights:
 
-- ``X`` : (n, n_features) input batch, dense or sparse; ``A[0] = X``.
+- ``X`` : (n, n_features) input batch, dense or sparse; ``A[0] = X``, or
+  ``X`` then the periodic embedding of its first columns (see
+  :mod:`._embeddings`).
 - ``W[i], b[i]`` : (units[i], units[i + 1]) weights, (units[i + 1],) biases,
   views into ``theta`` (see :class:`ParamLayout`).
 - ``A[i]`` : (n, units[i]) activations; hidden ones are ``f(A[i-1] W + b)``
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from . import _embeddings
 from ._activations import ACTIVATIONS, DERIVATIVES, NEEDS_PREACTIVATION
 from ._losses import LOSSES, OUTPUT_ACTIVATIONS
 from ._params import ParamLayout
@@ -47,8 +50,8 @@ class Network:
         Drop rate of each hidden layer; empty means no dropout.
     encode : callable, default=None
         A fixed first map, without parameters, from the data's columns to the
-        first layer's ``units[0]`` inputs: ``encode(X, out)`` writes them into
-        ``out`` and returns it. It runs on each batch, so a wide encoding of
+        ``layout.n_features`` columns the network takes: ``encode(X, out)``
+        writes them into ``out`` and returns it. It runs on each batch, so a wide encoding of
         the data never has to exist in full. None takes ``X`` as it is.
     """
 
@@ -108,12 +111,20 @@ class Workspace:
         self.delta = buffers(hidden if training else [])
         self.ones = np.ones(max_rows if training else 0, dtype)
         self.dropout = dropout
+        layout = network.layout
         encoded = network.encode is not None
-        self.encoded = np.empty((max_rows if encoded else 0, units[0]), dtype)
+        self.encoded = np.empty(
+            (max_rows if encoded else 0, layout.n_features), dtype
+        )
+        embedded = layout.n_embedded > 0
+        self.embedded = np.empty((max_rows if embedded else 0, units[0]), dtype)
+        self.embedding = _embeddings.Buffers(
+            layout.n_embedded, max_rows if embedded else 0, dtype
+        )
         scaled = network.layout.input_scaling
         self.X_scaled = np.empty((max_rows if scaled else 0, units[0]), dtype)
         # Of the last forward pass: the data as the first layer takes them
-        # (encoded), and the input it multiplied (scaled too).
+        # (encoded and embedded), and the input it multiplied (scaled too).
         self.X = self.input = None
         self.grad = np.empty(network.layout.n_params if training else 0, dtype)
         self.penalty = np.empty(network.layout.n_coefs if training else 0, dtype)
@@ -144,12 +155,21 @@ def _forward(theta, X, network, work):
     dropout mask, which the dropout keeps for the backward pass.
     """
     n = X.shape[0]
-    coefs, intercepts = network.layout.unpack(theta)
+    layout = network.layout
+    coefs, intercepts = layout.unpack(theta)
     activate = ACTIVATIONS[network.activation]
     dropout = work.dropout
-    # Kept for the backward pass: the input the first layer multiplied.
+    # The encoding goes straight where the embedding's outputs will follow it.
+    columns = work.embedded[:n, : layout.n_features] if layout.n_embedded else None
     if network.encode is not None:
-        X = network.encode(X, work.encoded[:n])
+        X = network.encode(X, work.encoded[:n] if columns is None else columns)
+    if layout.n_embedded:
+        if X is not columns:
+            columns[...] = X
+        X = work.embedded[:n]
+        _embeddings.forward(layout.embedding(theta), X[:, : layout.n_embedded],
+                            X[:, layout.n_features :], work.embedding)
+    # Kept for the backward pass: the input the first layer multiplied.
     work.X = X
     work.input = A_prev = _scaled_input(theta, X, network, work)
     for i, (W, b) in enumerate(zip(coefs, intercepts), start=1):
@@ -229,11 +249,7 @@ def loss_and_grad(theta, X, Y, sw, network, work):
         # Column sums as a product with ones: BLAS beats a NumPy reduction here.
         np.matmul(work.ones[:n], delta, out=grad_intercepts[i - 1])
         if i == 1:
-            if layout.input_scaling:
-                # d loss / d s_j = sum_n X_nj (delta W^T)_nj
-                layout.scales(work.grad)[...] = _column_dot(
-                    work.X, delta @ coefs[0].T
-                )
+            _before_first_layer_grad(theta, delta, coefs[0], layout, work)
             break
         delta_prev = work.delta[i - 1][:n]
         np.matmul(delta, coefs[i - 1].T, out=delta_prev)
@@ -254,6 +270,26 @@ def loss_and_grad(theta, X, Y, sw, network, work):
     np.multiply(weights, network.alpha / sw_sum, out=work.penalty)
     work.grad[: layout.n_coefs] += work.penalty
     return float(loss), work.grad
+
+
+def _before_first_layer_grad(theta, delta, W, layout, work):
+    """Write the gradients of the input scales and the embedding, if any.
+
+    ``delta`` is the first layer's; ``work.X`` holds its input, unscaled.
+    """
+    if layout.input_scaling:
+        grad_input = delta @ W.T
+        # d loss / d s_j = sum_n X_nj (delta W^T)_nj
+        layout.scales(work.grad)[...] = _column_dot(work.X, grad_input)
+    if not layout.n_embedded:
+        return
+    outputs = slice(layout.n_features, None)
+    if layout.input_scaling:
+        grad_embedded = grad_input[:, outputs] * layout.scales(theta)[outputs]
+    else:
+        grad_embedded = delta @ W[outputs].T
+    _embeddings.backward(layout.embedding(theta), grad_embedded, work.embedding,
+                         layout.embedding(work.grad))
 
 
 def _column_dot(X, B):

@@ -299,7 +299,7 @@ def _encoded_up_front(network, data, dtype, chunk_rows=4096):
     """
     if network.encode is None:
         return network, data.X, data.validation
-    width = network.layout.layer_units[0]
+    width = network.layout.n_features
     if data.X.shape[0] * width * np.dtype(dtype).itemsize > ENCODE_UP_FRONT_BYTES:
         return network, data.X, data.validation
 

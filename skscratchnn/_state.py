@@ -161,11 +161,16 @@ def current_theta(estimator):
     ):
         return estimator._theta
     coefs, intercepts = _checked_weights(coefs, intercepts)
-    layout = ParamLayout([coefs[0].shape[0], *(c.shape[1] for c in coefs)])
+    # The hidden activation and embedding as fitted, else (weights set by
+    # hand) as set now.
+    fitted = vars(estimator).get("_network")
+    n_embedded = 0 if fitted is None else fitted.layout.n_embedded
+    layout = ParamLayout([coefs[0].shape[0], *(c.shape[1] for c in coefs)],
+                         n_embedded=n_embedded)
     dtype = np.result_type(*coefs, *intercepts, np.float32)
     theta = layout.pack(coefs, intercepts, dtype)
-    # The hidden activation as fitted, else (weights set by hand) as set now.
-    fitted = vars(estimator).get("_network")
+    if n_embedded:
+        layout.embedding(theta)[...] = fitted.layout.embedding(estimator._theta)
     activation = estimator.activation if fitted is None else fitted.activation
     encode = None if fitted is None else fitted.encode
     out_activation = getattr(estimator, "out_activation_", None)

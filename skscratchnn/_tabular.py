@@ -12,7 +12,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import ScratchMLPClassifier
@@ -30,6 +30,7 @@ _TABULAR_CONSTRAINTS = {
         for name, constraint in TabularPreprocessor._parameter_constraints.items()
         if name != "dtype"
     },
+    "numeric_embedding": [StrOptions({"periodic"}), None],
     "n_members": [Interval(Integral, 1, None, closed="left")],
     "n_jobs": [Integral, None],
 }
@@ -144,7 +145,11 @@ default=None
                        self.member_weights_)
 
     def _input_encoding(self, X):
-        return self.preprocessor_._expand, self.preprocessor_._n_encoded
+        # The numeric columns come first in the encoding.
+        n_embedded = 0
+        if self.numeric_embedding == "periodic":
+            n_embedded = self.preprocessor_._n_numeric
+        return self.preprocessor_._expand, self.preprocessor_._n_encoded, n_embedded
 
     def _prediction_input(self, X):
         # In float64, which the float32 weights then take: float32 products
@@ -308,6 +313,7 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
         max_categories=32,
         clip_scale=3.0,
         n_bins=16,
+        numeric_embedding="periodic",
         n_members=5,
         n_jobs=None,
     ):
@@ -351,6 +357,7 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
         self.max_categories = max_categories
         self.clip_scale = clip_scale
         self.n_bins = n_bins
+        self.numeric_embedding = numeric_embedding
         self.n_members = n_members
         self.n_jobs = n_jobs
 
@@ -487,6 +494,7 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         max_categories=32,
         clip_scale=3.0,
         n_bins=16,
+        numeric_embedding="periodic",
         n_members=5,
         n_jobs=None,
     ):
@@ -529,6 +537,7 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         self.max_categories = max_categories
         self.clip_scale = clip_scale
         self.n_bins = n_bins
+        self.numeric_embedding = numeric_embedding
         self.n_members = n_members
         self.n_jobs = n_jobs
 

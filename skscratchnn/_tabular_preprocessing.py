@@ -317,6 +317,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         return out
 
     @property
+    def _n_numeric(self):
+        """The number of numeric columns, which come first in the encoding."""
+        return len(self._z_scale)
+
+    @property
     def _n_encoded(self):
         """The width of the output: the encoding of a row of the compact form."""
         return self._n_compact + len(self._bin_low) + len(self.indicator_features_)
@@ -377,7 +382,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         -------
         out : ndarray of shape (n_samples, n_features_out)
         """
-        n_numeric = len(self._z_scale)
+        n_numeric = self._n_numeric
         z, bins = compact[:, :n_numeric], n_numeric + len(self._bin_low)
         indicators = slice(bins, bins + len(self._indicator_columns))
         finfo = np.finfo(compact.dtype)

@@ -7,12 +7,14 @@ import pytest
 import scipy.sparse as sp
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from skscratchnn import _embeddings as embeddings
 from skscratchnn._activations import ACTIVATIONS
 from skscratchnn._dropout import Dropout, DropoutKeys
 from skscratchnn._network import Network, Workspace, loss_and_grad, predict_raw
 from skscratchnn._params import ParamLayout
 
 N_SAMPLES, N_FEATURES, HIDDEN = 9, 5, (4, 3)
+N_EMBEDDING_OUTPUTS = embeddings.N_OUTPUTS
 OUTPUTS = {"softmax": 3, "logistic": 2, "identity": 2, "exp": 2}
 
 
@@ -35,6 +37,12 @@ def make_network(activation, out_activation, alpha=0.0, dropout=(), n_outputs=No
     n_outputs = n_outputs or OUTPUTS[out_activation]
     layout = ParamLayout([N_FEATURES, *HIDDEN, n_outputs])
     return Network(layout, activation, out_activation, alpha, tuple(dropout))
+
+
+def embedded_layout(n_embedded, scaling, n_outputs=3):
+    """Layers on N_FEATURES columns, the first ``n_embedded`` of them embedded."""
+    return ParamLayout([N_FEATURES + N_EMBEDDING_OUTPUTS * n_embedded, *HIDDEN, n_outputs],
+                       input_scaling=scaling, n_embedded=n_embedded)
 
 
 def network_with_dropout(activation, dropout, alpha=0.0):
@@ -97,22 +105,27 @@ def test_loss_and_grad_matches_finite_differences(
     assert relative_error(grad, central_differences(loss, theta)) < 1e-7
 
 
-@pytest.mark.parametrize("sparse", [False, True])
+# Sparse data take no embedding: only the tabular estimators embed, on dense data.
+@pytest.mark.parametrize("sparse, scaling, n_embedded", [
+    (False, True, 0), (True, True, 0), (False, False, 3), (False, True, 3),
+])
 @pytest.mark.parametrize("activation", ["selu", "mish", "relu"])
 @pytest.mark.parametrize("out_activation", ["softmax", "identity"])
-def test_scaling_layer_gradient_matches_finite_differences(
-    activation, out_activation, sparse
+def test_first_layer_extras_gradient_matches_finite_differences(
+    activation, out_activation, sparse, scaling, n_embedded
 ):
-    """The input scales (and everything else) with the NTK starting point."""
+    """The input scales and the embedding (and everything else) with the NTK
+    starting point."""
     X, Y = make_problem(out_activation)
     X[X < -0.5] = 0
-    layout = ParamLayout([N_FEATURES, *HIDDEN, Y.shape[1]], input_scaling=True)
+    layout = embedded_layout(n_embedded, scaling, Y.shape[1])
     network = Network(layout, activation, out_activation, alpha=0.2,
                       dropout=(0.3, 0.0))
     rng = np.random.RandomState(2)
     theta = layout.init_ntk(rng, np.float64)
     theta += rng.normal(scale=0.3, size=theta.size)  # away from the zero output
-    keys = DropoutKeys.draw(rng, layout.layer_units, np.float64)
+    # Dropout keys rows on the data's columns, as training does.
+    keys = DropoutKeys.draw(rng, (N_FEATURES, *layout.layer_units[1:]), np.float64)
     sw = rng.uniform(0.5, 2.0, N_SAMPLES)
     X_in = sp.csr_matrix(X) if sparse else X
     work = training_workspace(network, X_in, keys, 5)
@@ -121,27 +134,72 @@ def test_scaling_layer_gradient_matches_finite_differences(
         return loss_and_grad(th, X_in, Y, sw, network, work)[0]
 
     grad = loss_and_grad(theta, X_in, Y, sw, network, work)[1].copy()
-    assert relative_error(grad, central_differences(loss, theta)) < 1e-7
-    assert np.abs(layout.scales(grad)).sum() > 0
+    expected = central_differences(loss, theta)
+    assert relative_error(grad, expected) < 1e-7
+    if scaling:
+        assert np.abs(layout.scales(grad)).sum() > 0
+    if n_embedded:
+        embedding = layout.embedding_slice
+        assert relative_error(grad[embedding], expected[embedding]) < 1e-7
+        assert np.all(grad[embedding] != 0)
 
 
-def test_folding_the_scaling_layer_keeps_predictions():
+@pytest.mark.parametrize("n_embedded", [0, 2])
+def test_folding_the_scaling_layer_keeps_predictions(n_embedded):
     X, _ = make_problem("softmax")
-    layout = ParamLayout([N_FEATURES, *HIDDEN, 3], input_scaling=True)
+    layout = embedded_layout(n_embedded, scaling=True)
     rng = np.random.RandomState(0)
-    theta = layout.init(rng, "tanh", np.float64)
-    layout.scales(theta)[...] = rng.uniform(0.2, 3.0, N_FEATURES)
+    theta = layout.init_ntk(rng, np.float64)
+    theta += rng.normal(scale=0.3, size=theta.size)
+    layout.scales(theta)[...] = rng.uniform(0.2, 3.0, layout.layer_units[0])
     plain, folded = layout.fold_input_scaling(theta)
+    assert plain.n_embedded == n_embedded and not plain.input_scaling
     scaled = predict_raw(theta, X, Network(layout, "tanh", "softmax"))
     np.testing.assert_allclose(
         predict_raw(folded, X, Network(plain, "tanh", "softmax")), scaled, rtol=1e-12
     )
     again, extended = plain.with_input_scaling(folded)
-    assert again == layout and not plain.input_scaling
+    assert again == layout
     np.testing.assert_allclose(
         predict_raw(extended, X, Network(again, "tanh", "softmax")), scaled,
         rtol=1e-12,
     )
+
+
+def test_the_embedding_appends_its_outputs_to_the_columns():
+    """The first layer takes X as it is, then each column's cosines mapped linearly."""
+    X, _ = make_problem("softmax")
+    layout = embedded_layout(2, scaling=False)
+    theta = layout.init(np.random.RandomState(0), "tanh", np.float64)
+    frequencies, phases, weights, biases = embeddings.unpack(
+        layout.embedding(theta), 2
+    )
+    cosines = np.cos(2 * np.pi * X[:, :2, None] * frequencies + phases)
+    outputs = np.einsum("njk,jkm->njm", cosines, weights) + biases
+    first_input = np.hstack([X, outputs.reshape(N_SAMPLES, -1)])
+    plain = ParamLayout(layout.layer_units)
+    expected = predict_raw(theta[: plain.n_params], first_input,
+                           Network(plain, "tanh", "softmax"))
+    np.testing.assert_allclose(
+        predict_raw(theta, X, Network(layout, "tanh", "softmax")), expected,
+        rtol=1e-12,
+    )
+
+
+def test_an_embedded_row_does_not_depend_on_the_rest_of_the_batch():
+    """In float64, as the tabular estimators predict: BLAS may round a product
+    of one row otherwise than of many, by far less than this tolerance."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, N_FEATURES))
+    layout = embedded_layout(4, scaling=False)
+    theta = layout.init_ntk(rng, np.float64)
+    theta += rng.normal(scale=0.3, size=theta.size)
+    network = Network(layout, "selu", "softmax")
+    everything = predict_raw(theta, X, network)
+    for rows in (slice(0, 1), slice(1, 6), slice(6, 300)):
+        np.testing.assert_allclose(
+            predict_raw(theta, X[rows], network), everything[rows], rtol=1e-12, atol=0
+        )
 
 
 def squares_and_products(X, out):

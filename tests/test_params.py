@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.neural_network import MLPClassifier
 
+from skscratchnn import _embeddings as embeddings
 from skscratchnn._network import Network, predict_raw
 from skscratchnn._params import ParamLayout
 
@@ -265,3 +266,48 @@ def test_param_layout_slices_hold_python_ints():
     for s in [*layout.coef_slices, *layout.intercept_slices, layout.scale_slice]:
         assert type(s.start) is int and type(s.stop) is int
     assert type(layout.n_params) is int and type(layout.n_coefs) is int
+
+
+def test_param_layout_embedding_sits_between_biases_and_scales():
+    """The first layer takes the 4 columns, then 3 outputs of each of the 2 embedded."""
+    layout = ParamLayout([4 + 2 * embeddings.N_OUTPUTS, 5, 2], input_scaling=True,
+                         n_embedded=2)
+    n_coefs, n_layers = sizes(layout.layer_units)
+    assert layout.n_features == 4 and layout.n_coefs == n_coefs
+    assert layout.embedding_slice == slice(n_layers, n_layers + embeddings.n_params(2))
+    assert layout.scale_slice == slice(layout.embedding_slice.stop, layout.n_params)
+    assert layout.scale_slice.stop - layout.scale_slice.start == 10
+    theta = np.arange(layout.n_params, dtype=float)
+    views = embeddings.unpack(layout.embedding(theta), 2)
+    assert [v.shape for v in views] == [(2, 16), (2, 16), (2, 16, 3), (2, 3)]
+    assert all(np.shares_memory(v, theta) for v in views)
+    assert ParamLayout([4, 5, 2]).embedding(theta) is None
+
+
+def test_param_layout_embedding_draws_and_rate():
+    layout = ParamLayout([4 + 2 * embeddings.N_OUTPUTS, 5, 2], n_embedded=2)
+    theta = layout.init_ntk(np.random.RandomState(0), np.float64)
+    frequencies, phases, weights, biases = embeddings.unpack(layout.embedding(theta), 2)
+    assert 0 < np.abs(frequencies).max() < 5 * embeddings.FREQUENCY_SCALE
+    assert np.abs(phases).max() <= np.pi and np.abs(weights).max() <= 0.25
+    # The layers draw first, as without an embedding.
+    plain = ParamLayout(layout.layer_units)
+    np.testing.assert_array_equal(
+        theta[: plain.n_params],
+        plain.init_ntk(np.random.RandomState(0), np.float64),
+    )
+    factors = layout.rate_factors(np.float64)
+    np.testing.assert_array_equal(factors[layout.embedding_slice], embeddings.RATE_FACTOR)
+    np.testing.assert_array_equal(factors[: layout.embedding_slice.start], 1.0)
+
+
+def test_param_layout_equality_includes_the_embedding():
+    units = [4 + embeddings.N_OUTPUTS, 5, 2]
+    a, b = ParamLayout(units, n_embedded=1), ParamLayout(units)
+    assert a != b and hash(a) != hash(b)
+    assert a == pickle.loads(pickle.dumps(a))
+
+
+def test_param_layout_refuses_an_embedding_wider_than_the_inputs():
+    with pytest.raises(ValueError, match="cannot hold the embedding of 2 columns"):
+        ParamLayout([7, 5, 2], n_embedded=2)

@@ -12,7 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor
+from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor, TabularMLPClassifier
 from skscratchnn._solvers import TrainingState
 from skscratchnn._state import (
     FITTED_ATTRIBUTES,
@@ -224,6 +224,19 @@ def test_current_theta_repacks_a_replaced_element(data):
     for array in estimator.coefs_ + estimator.intercepts_:
         assert np.shares_memory(array, theta)
     np.testing.assert_array_equal(theta[: new_first.size], new_first.ravel())
+
+
+def test_a_replaced_element_keeps_the_numeric_embedding(data):
+    X, y = data
+    estimator = TabularMLPClassifier(hidden_layer_sizes=(4,), max_iter=3,
+                                     n_members=1, random_state=0).fit(X, y)
+    proba = estimator.predict_proba(X)
+    old = current_theta(estimator)
+    estimator.coefs_[1] = estimator.coefs_[1].copy()
+    theta = current_theta(estimator)
+    assert theta is not old and estimator._layout.n_embedded == X.shape[1]
+    assert_array_equal(theta, old)
+    assert_array_equal(estimator.predict_proba(X), proba)
 
 
 def test_current_theta_follows_reassigned_lists_of_other_shapes(data):
