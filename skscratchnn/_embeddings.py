@@ -81,7 +81,10 @@ class Buffers:
 
 
 def forward(params, columns, out, buffers):
-    """Write the embedding of ``columns`` (n, n_columns) into ``out`` (n, n_columns * M)."""
+    """Write the embedding of ``columns`` (n, n_columns) into ``out``.
+
+    ``out`` has shape (n, n_columns * N_OUTPUTS): each column's outputs in turn.
+    """
     n, n_columns = columns.shape
     frequencies, phases, weights, biases = unpack(params, n_columns)
     inputs = buffers.inputs[:, :n]

@@ -51,8 +51,9 @@ class Network:
     encode : callable, default=None
         A fixed first map, without parameters, from the data's columns to the
         ``layout.n_features`` columns the network takes: ``encode(X, out)``
-        writes them into ``out`` and returns it. It runs on each batch, so a wide encoding of
-        the data never has to exist in full. None takes ``X`` as it is.
+        writes them into ``out`` and returns it. It runs on each batch, so a
+        wide encoding of the data never has to exist in full. None takes ``X``
+        as it is.
     """
 
     layout: ParamLayout
@@ -113,9 +114,7 @@ class Workspace:
         self.dropout = dropout
         layout = network.layout
         encoded = network.encode is not None
-        self.encoded = np.empty(
-            (max_rows if encoded else 0, layout.n_features), dtype
-        )
+        self.encoded = np.empty((max_rows if encoded else 0, layout.n_features), dtype)
         embedded = layout.n_embedded > 0
         self.embedded = np.empty((max_rows if embedded else 0, units[0]), dtype)
         self.embedding = _embeddings.Buffers(

@@ -41,8 +41,9 @@ def make_network(activation, out_activation, alpha=0.0, dropout=(), n_outputs=No
 
 def embedded_layout(n_embedded, scaling, n_outputs=3):
     """Layers on N_FEATURES columns, the first ``n_embedded`` of them embedded."""
-    return ParamLayout([N_FEATURES + N_EMBEDDING_OUTPUTS * n_embedded, *HIDDEN, n_outputs],
-                       input_scaling=scaling, n_embedded=n_embedded)
+    n_inputs = N_FEATURES + N_EMBEDDING_OUTPUTS * n_embedded
+    return ParamLayout([n_inputs, *HIDDEN, n_outputs], input_scaling=scaling,
+                       n_embedded=n_embedded)
 
 
 def network_with_dropout(activation, dropout, alpha=0.0):

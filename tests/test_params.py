@@ -297,7 +297,8 @@ def test_param_layout_embedding_draws_and_rate():
         plain.init_ntk(np.random.RandomState(0), np.float64),
     )
     factors = layout.rate_factors(np.float64)
-    np.testing.assert_array_equal(factors[layout.embedding_slice], embeddings.RATE_FACTOR)
+    embedding_factors = factors[layout.embedding_slice]
+    np.testing.assert_array_equal(embedding_factors, embeddings.RATE_FACTOR)
     np.testing.assert_array_equal(factors[: layout.embedding_slice.start], 1.0)
 
 
