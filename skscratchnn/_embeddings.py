@@ -67,16 +67,19 @@ class Buffers:
     n_columns : int
     max_rows : int
     dtype : numpy dtype
+    training : bool, default=True
+        Keep the angles for the backward pass; without, the cosines take
+        their place.
     """
 
-    def __init__(self, n_columns, max_rows, dtype):
+    def __init__(self, n_columns, max_rows, dtype, training=True):
         # Each column's values beside ones, so that one product applies the
         # frequencies and the phases, and one sums over the rows.
         self.inputs = np.ones((n_columns, max_rows, 2), dtype)
         self.angle_map = np.empty((n_columns, 2, N_FREQUENCIES), dtype)
         shape = (n_columns, max_rows, N_FREQUENCIES)
         self.angles = np.empty(shape, dtype)
-        self.cosines = np.empty(shape, dtype)
+        self.cosines = np.empty(shape, dtype) if training else self.angles
         self.outputs = np.empty((n_columns, max_rows, N_OUTPUTS), dtype)
 
 

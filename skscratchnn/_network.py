@@ -118,7 +118,7 @@ class Workspace:
         embedded = layout.n_embedded > 0
         self.embedded = np.empty((max_rows if embedded else 0, units[0]), dtype)
         self.embedding = _embeddings.Buffers(
-            layout.n_embedded, max_rows if embedded else 0, dtype
+            layout.n_embedded, max_rows if embedded else 0, dtype, training
         )
         scaled = network.layout.input_scaling
         self.X_scaled = np.empty((max_rows if scaled else 0, units[0]), dtype)

@@ -313,7 +313,7 @@ class TabularMLPClassifier(_TabularMixin, ScratchMLPClassifier):
         max_categories=32,
         clip_scale=3.0,
         n_bins=16,
-        numeric_embedding="periodic",
+        numeric_embedding=None,
         n_members=5,
         n_jobs=None,
     ):
@@ -494,7 +494,7 @@ class TabularMLPRegressor(_TabularMixin, ScratchMLPRegressor):
         max_categories=32,
         clip_scale=3.0,
         n_bins=16,
-        numeric_embedding="periodic",
+        numeric_embedding=None,
         n_members=5,
         n_jobs=None,
     ):

@@ -228,8 +228,10 @@ def test_current_theta_repacks_a_replaced_element(data):
 
 def test_a_replaced_element_keeps_the_numeric_embedding(data):
     X, y = data
-    estimator = TabularMLPClassifier(hidden_layer_sizes=(4,), max_iter=3,
-                                     n_members=1, random_state=0).fit(X, y)
+    estimator = TabularMLPClassifier(
+        hidden_layer_sizes=(4,), max_iter=3, n_members=1, random_state=0,
+        numeric_embedding="periodic",
+    ).fit(X, y)
     proba = estimator.predict_proba(X)
     old = current_theta(estimator)
     estimator.coefs_[1] = estimator.coefs_[1].copy()
