@@ -114,13 +114,16 @@ def small_net(Estimator):
 
 # The drop-in estimators fitted on float32 data predict in float32, as
 # scikit-learn's MLPs do, which some kernels round differently per batch. The
-# tabular ones hold float32 weights and predict in float64 whatever the input.
+# tabular ones hold float32 weights and predict in float64 whatever the input,
+# their periodic embedding of the numeric columns too.
 @pytest.mark.parametrize("estimator, dtype", [
     (small_net(ScratchMLPClassifier), np.float64),
     (small_net(ScratchMLPRegressor), np.float64),
     *((Estimator(max_iter=2, random_state=0), dtype)
       for Estimator in (TabularMLPClassifier, TabularMLPRegressor)
       for dtype in (np.float64, np.float32)),
+    *((Estimator(max_iter=2, random_state=0, numeric_embedding="periodic"), np.float64)
+      for Estimator in (TabularMLPClassifier, TabularMLPRegressor)),
 ], ids=lambda param: getattr(param, "__name__", type(param).__name__))
 def test_a_prediction_does_not_depend_on_the_rest_of_the_batch(estimator, dtype):
     """On every BLAS kernel: CI runs this under several OPENBLAS_CORETYPE."""
