@@ -100,7 +100,8 @@ class Workspace:
     """
 
     def __init__(self, network, max_rows, dtype, training=True, dropout=None):
-        units = network.layout.layer_units
+        layout = network.layout
+        units = layout.layer_units
         hidden = range(1, network.n_weight_layers)
 
         def buffers(layers):
@@ -112,7 +113,6 @@ class Workspace:
         self.delta = buffers(hidden if training else [])
         self.ones = np.ones(max_rows if training else 0, dtype)
         self.dropout = dropout
-        layout = network.layout
         encoded = network.encode is not None
         self.encoded = np.empty((max_rows if encoded else 0, layout.n_features), dtype)
         embedded = layout.n_embedded > 0
@@ -120,13 +120,13 @@ class Workspace:
         self.embedding = _embeddings.Buffers(
             layout.n_embedded, max_rows if embedded else 0, dtype, training
         )
-        scaled = network.layout.input_scaling
+        scaled = layout.input_scaling
         self.X_scaled = np.empty((max_rows if scaled else 0, units[0]), dtype)
         # Of the last forward pass: the data as the first layer takes them
         # (encoded and embedded), and the input it multiplied (scaled too).
         self.X = self.input = None
-        self.grad = np.empty(network.layout.n_params if training else 0, dtype)
-        self.penalty = np.empty(network.layout.n_coefs if training else 0, dtype)
+        self.grad = np.empty(layout.n_params if training else 0, dtype)
+        self.penalty = np.empty(layout.n_coefs if training else 0, dtype)
 
 
 def _matmul(A, W, out):

@@ -96,8 +96,8 @@ class ParamLayout:
     def pack(self, coefs, intercepts, dtype):
         """Return a new flat vector holding copies of ``coefs`` and ``intercepts``.
 
-        Input scales, if any, are set to 1; the embedding, if any, is left
-        undrawn (see :meth:`init`).
+        Input scales and the embedding, if any, are set to 1 (:meth:`init`
+        draws the embedding).
         """
         theta = np.ones(self.n_params, dtype=dtype)
         for view, value in zip(sum(self.unpack(theta), []), [*coefs, *intercepts]):
