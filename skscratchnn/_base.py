@@ -98,6 +98,9 @@ class BaseScratchMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     _subclass_fitted_attributes = ()
     # What batch_size='auto' means: min(_auto_batch_size, n_samples).
     _auto_batch_size = 200
+    # Whether an epoch splits into batches of equal size rather than
+    # batch_size rows and the rest (scikit-learn's; see batch_bounds).
+    _even_batches = False
 
     @abstractmethod
     def __init__(
@@ -394,6 +397,7 @@ default=None
         config = StochasticConfig.from_params(
             self.get_params(deep=False),
             auto_batch_size=self._auto_batch_size,
+            even_batches=self._even_batches,
             auto_share=auto_share,
             rate_factors=layout.rate_factors(
                 data.dtype, ntk=self.parametrization == "ntk",

@@ -114,6 +114,7 @@ class StochasticConfig:
     optimizer: OptimizerOptions
     batch_size: object
     auto_batch_size: int
+    even_batches: bool
     max_iter: int
     max_steps: int
     shuffle: bool
@@ -126,11 +127,13 @@ class StochasticConfig:
     verbose: int
 
     @classmethod
-    def from_params(cls, params, *, auto_batch_size, auto_share=1, rate_factors=None,
-                    n_decayed=0):
+    def from_params(cls, params, *, auto_batch_size, even_batches=False, auto_share=1,
+                    rate_factors=None, n_decayed=0):
         """Read the settings from an estimator's ``get_params()``.
 
         ``batch_size='auto'`` is ``min(auto_batch_size, n_rows)``;
+        ``even_batches`` splits each epoch into batches of equal size (see
+        :func:`batch_bounds`);
         ``max_iter='auto'`` trains ``auto_share`` of its epochs and steps (see
         :func:`epoch_limits`); ``rate_factors`` and ``n_decayed`` go to
         :class:`OptimizerOptions`.
@@ -142,6 +145,7 @@ class StochasticConfig:
             ),
             batch_size=params["batch_size"],
             auto_batch_size=auto_batch_size,
+            even_batches=even_batches,
             max_iter=max_iter,
             max_steps=max_steps,
             shuffle=params["shuffle"],
@@ -203,6 +207,21 @@ class _BatchGatherer:
                 # straight into out; the default "raise" goes through a copy.
                 out.append(np.take(a, idx, axis=0, out=buffer[: len(idx)], mode="clip"))
         return out
+
+
+def batch_bounds(n_rows, batch_size, even=False):
+    """Return the ``(start, stop)`` of each minibatch of an epoch over ``n_rows``.
+
+    As many batches as ``batch_size`` rows need: ``batch_size`` rows each and
+    the rest last, as scikit-learn; or, ``even``, of sizes that differ by at
+    most one row, so that no batch is a few rows whose noise takes a full step.
+    """
+    n_batches = -(-n_rows // batch_size)
+    if even:
+        edges = np.arange(n_batches + 1) * n_rows // n_batches
+    else:
+        edges = np.minimum(np.arange(n_batches + 1) * batch_size, n_rows)
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
 
 
 def take_rows(rows, X, Y, sw):
@@ -277,7 +296,8 @@ def train_stochastic(theta, network, data, config, *, rng, previous, scorer,
 
     progress = EpochProgress(1 if incremental else max_iter, config.verbose)
     trainer = StochasticTrainer(
-        objective, optimizer, monitor, batch_size, rng, progress, hooks
+        objective, optimizer, monitor, batch_size, rng, progress, hooks,
+        even_batches=config.even_batches,
     )
     trainer.run(theta, X, Y, sw, rows, max_iter=max_iter,
                 shuffle=config.shuffle, incremental=incremental)
@@ -329,20 +349,24 @@ class StochasticTrainer:
     monitor : EarlyStoppingMonitor
         Judges each epoch; its ``state`` is the record updated in place.
     batch_size : int
+        The most rows of a minibatch.
     rng : numpy.random.RandomState
         Shuffles the rows each epoch.
     progress : EpochProgress
     hooks : FitHooks or NoHooks, default=NO_HOOKS
         ``epoch_begins()`` and ``epoch_ends(theta, n_iter, loss)`` around
         each epoch; the latter returning True stops training.
+    even_batches : bool, default=False
+        Split each epoch into batches of equal size (see :func:`batch_bounds`).
     """
 
     def __init__(self, objective, optimizer, monitor, batch_size, rng, progress,
-                 hooks=NO_HOOKS):
+                 hooks=NO_HOOKS, *, even_batches=False):
         self.objective = objective
         self.optimizer = optimizer
         self.monitor = monitor
         self.batch_size = batch_size
+        self.even_batches = even_batches
         self.rng = rng
         self.progress = progress
         self.hooks = hooks
@@ -408,8 +432,8 @@ class StochasticTrainer:
         """
         total = 0.0
         n_rows = len(order)
-        for start in range(0, n_rows, self.batch_size):
-            batch = slice(start, min(start + self.batch_size, n_rows))
+        for start, stop in batch_bounds(n_rows, self.batch_size, self.even_batches):
+            batch = slice(start, stop)
             if gather is not None:
                 rows = order[batch]
                 Xb, Yb, swb = gather(rows)

@@ -40,6 +40,9 @@ class _TabularMixin:
     """The preprocessing of ``X``, fitted with the network, and what it rules out."""
 
     _auto_batch_size = 256
+    # A last batch of a few rows takes a full Adam step on their noise, just
+    # before each epoch ends, where the ensemble takes its candidates.
+    _even_batches = True
 
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
             sample_weight_val=None):

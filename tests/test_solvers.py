@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches
 from sklearn.utils import shuffle as sklearn_shuffle
 
-from skscratchnn import ScratchMLPClassifier
+from skscratchnn import ScratchMLPClassifier, ScratchMLPRegressor, TabularMLPRegressor
 from skscratchnn._early_stopping import EarlyStoppingMonitor
 from skscratchnn._network import Network, Workspace, loss_and_grad, predict_and_loss
 from skscratchnn._optimizers import AdamOptimizer, LearningRate, SGDOptimizer
@@ -21,6 +22,7 @@ from skscratchnn._solvers import (
     StochasticTrainer,
     TrainingData,
     TrainingState,
+    batch_bounds,
     resolve_batch_size,
     run_lbfgs,
     train_lbfgs,
@@ -358,6 +360,51 @@ def test_resolve_batch_size_clips_with_sklearn_warning():
         warnings.simplefilter("error")
         assert resolve_batch_size(50, 100, auto=200) == 50
         assert resolve_batch_size(100, 100, auto=200) == 100
+
+
+@pytest.mark.parametrize("n_rows, batch_size", [
+    (10, 4), (256, 256), (257, 256), (515, 256), (65537, 256), (7, 10),
+])
+def test_batch_bounds_as_scikit_learn_or_even(n_rows, batch_size):
+    as_sklearn = [(b.start, b.stop) for b in gen_batches(n_rows, batch_size)]
+    assert batch_bounds(n_rows, batch_size) == as_sklearn
+    even = batch_bounds(n_rows, batch_size, even=True)
+    sizes = [stop - start for start, stop in even]
+    assert len(even) == len(as_sklearn)
+    assert even[0][0] == 0 and even[-1][1] == n_rows
+    assert all(a[1] == b[0] for a, b in zip(even, even[1:]))  # contiguous
+    assert max(sizes) <= min(batch_size, n_rows) and max(sizes) - min(sizes) <= 1
+
+
+def test_trainer_with_even_batches_takes_every_row_once_per_epoch():
+    X, Y, _ = indexed_data(10)
+    recorder = Recorder()
+    t = StochasticTrainer(
+        recorder, CountingOptimizer(), monitor(), 4, np.random.RandomState(0),
+        EpochProgress(1, verbose=0), even_batches=True,
+    )
+    t.run_epoch(np.zeros(1), X, Y, None, np.arange(10), None)
+    assert recorder.rows() == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]
+
+
+@pytest.mark.parametrize("Estimator, sizes", [
+    (ScratchMLPRegressor, [200, 60]),  # scikit-learn's batches
+    (TabularMLPRegressor, [130, 130]),  # at most 256 rows, of equal size
+])
+def test_auto_batches_of_the_estimators(Estimator, sizes, monkeypatch):
+    step, seen = StochasticTrainer.step, []
+
+    def recording_step(self, theta, Xb, *args):
+        seen.append(len(Xb))
+        return step(self, theta, Xb, *args)
+
+    monkeypatch.setattr(StochasticTrainer, "step", recording_step)
+    X = np.random.RandomState(0).normal(size=(260, 3))
+    params = dict(hidden_layer_sizes=(4,), max_iter=1, early_stopping=False)
+    if Estimator is TabularMLPRegressor:
+        params["n_members"] = 1
+    Estimator(**params).fit(X, X[:, 0])
+    assert seen == sizes
 
 
 # -- batches of zero weight --------------------------------------------------------
