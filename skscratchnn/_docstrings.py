@@ -306,7 +306,9 @@ TABULAR_NOTES = """\
     preprocessing of :class:`TabularPreprocessor`, a scaling layer, three
     hidden layers of 256 units in the NTK parametrization, Adam with
     ``beta_2=0.95`` and the per-step 'coslog4' learning-rate schedule, batches
-    of 256 (``batch_size='auto'`` is ``min(256, n_samples)`` here), 256 epochs
+    of at most 256 rows (``batch_size='auto'`` is ``min(256, n_samples)``
+    here; each epoch splits into as many batches as that size needs, of equal
+    sizes, where scikit-learn leaves the rest to a last, smaller one), 256 epochs
     (``max_iter='auto'``: 256, or fewer on large tables, as many as take about
     8,192 steps; a fit's time then stops growing with the number of rows),
     and the parameters of the epoch with the lowest loss on a random 20 % of
