@@ -249,6 +249,13 @@ SHARED_ATTRIBUTES = """\
         Name of the output activation function."""
 
 
+# What batch_size means where an epoch splits into batches of equal size.
+EVEN_BATCH_SIZE = """\
+        The most rows of a minibatch for the stochastic solvers; 'auto' means
+        ``min({auto}, n_samples)``. Each epoch splits into as many batches as
+        that size needs, of equal sizes (scikit-learn's MLPs leave the rest
+        to a last, smaller batch). Not used by 'lbfgs'."""
+
 TABULAR_PARAMETERS = """\
     categorical_features : array-like of {bool, int, str} or 'from_dtype' or \
 None, default='from_dtype'
@@ -306,9 +313,7 @@ TABULAR_NOTES = """\
     preprocessing of :class:`TabularPreprocessor`, a scaling layer, three
     hidden layers of 256 units in the NTK parametrization, Adam with
     ``beta_2=0.95`` and the per-step 'coslog4' learning-rate schedule, batches
-    of at most 256 rows (``batch_size='auto'`` is ``min(256, n_samples)``
-    here; each epoch splits into as many batches as that size needs, of equal
-    sizes, where scikit-learn leaves the rest to a last, smaller one), 256 epochs
+    of at most 256 rows, of equal sizes (see ``batch_size``), 256 epochs
     (``max_iter='auto'``: 256, or fewer on large tables, as many as take about
     8,192 steps; a fit's time then stops growing with the number of rows),
     and the parameters of the epoch with the lowest loss on a random 20 % of
@@ -353,20 +358,23 @@ TABULAR_NOTES = """\
        selection from libraries of models", ICML 2004."""
 
 
-def shared_parameters(defaults=None):
-    """Return the shared parameter docs, with the defaults in ``defaults`` instead.
+def shared_parameters(defaults=None, descriptions=None):
+    """Return the shared parameter docs, with the defaults in ``defaults`` and
+    the descriptions in ``descriptions`` instead.
 
     Each parameter's entry starts with its header line(s), ``name : type,
     default=value``, ending where the indented description starts.
     """
+    defaults, descriptions = defaults or {}, descriptions or {}
     entries = []
     for entry in SHARED_PARAMETERS.split("\n\n"):
         name = entry.split(" : ")[0].strip()
-        if defaults and name in defaults:
-            header, description = entry.split("\n        ", 1)
+        header, description = entry.split("\n        ", 1)
+        if name in defaults:
             header = header[: header.index("default=")] + f"default={defaults[name]!r}"
-            entry = f"{header}\n        {description}"
-        entries.append(entry)
+        if name in descriptions:
+            description = descriptions[name].lstrip()
+        entries.append(f"{header}\n        {description}")
     return "\n\n".join(entries)
 
 
@@ -395,15 +403,24 @@ def own_defaults(cls):
     }
 
 
+def own_descriptions(cls):
+    """Return the descriptions of shared parameters that ``cls`` changes:
+    ``batch_size``'s, where an epoch splits into batches of equal size."""
+    if not cls._even_batches:
+        return {}
+    return {"batch_size": EVEN_BATCH_SIZE.format(auto=cls._auto_batch_size)}
+
+
 def fill_shared_docs(cls):
     """Insert the shared parameter and attribute docs into ``cls.__doc__``.
 
     The defaults shown are those of ``cls.__init__``, the one place they are
     written.
     """
+    shared = shared_parameters(own_defaults(cls), own_descriptions(cls))
     doc = cls.__doc__.replace("{tabular_parameters}", TABULAR_PARAMETERS)
     doc = doc.replace("{tabular_notes}", TABULAR_NOTES)
-    cls.__doc__ = doc.replace(
-        "{shared_parameters}", shared_parameters(own_defaults(cls))
-    ).replace("{shared_attributes}", SHARED_ATTRIBUTES)
+    cls.__doc__ = doc.replace("{shared_parameters}", shared).replace(
+        "{shared_attributes}", SHARED_ATTRIBUTES
+    )
     return cls

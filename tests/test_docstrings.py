@@ -15,6 +15,7 @@ from skscratchnn._docstrings import (
     SHARED_ATTRIBUTES,
     SHARED_PARAMETERS,
     own_defaults,
+    own_descriptions,
     shared_parameters,
 )
 from skscratchnn._state import FITTED_ATTRIBUTES
@@ -56,12 +57,22 @@ def test_shared_sections_are_rendered_in_full(Estimator):
 
 @pytest.mark.parametrize("Estimator", [*ESTIMATORS, *TABULAR])
 def test_docs_give_the_defaults_of_the_signature(Estimator):
-    assert shared_parameters(own_defaults(Estimator)) in Estimator.__doc__
+    assert (shared_parameters(own_defaults(Estimator), own_descriptions(Estimator))
+            in Estimator.__doc__)
     for name, value in Estimator().get_params().items():
         doc = Estimator.__doc__
         entry = doc[doc.index(f"\n    {name} : ") + 1:].split("\n")[0]
         documented = entry.split("default=")[1]
         assert documented == repr(value) or ast.literal_eval(documented) == value, entry
+
+
+@pytest.mark.parametrize("Estimator", TABULAR)
+def test_tabular_docs_describe_their_own_batches(Estimator):
+    doc = Estimator.__doc__
+    entry = doc[doc.index("\n    batch_size : "):].split("\n\n")[0]
+    assert "'auto' means\n        ``min(256, n_samples)``" in entry
+    assert "of equal sizes" in entry
+    assert "min(200" not in doc
 
 
 def test_every_fitted_attribute_is_documented():
