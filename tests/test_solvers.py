@@ -64,10 +64,12 @@ def monitor(state=None, n_iter_no_change=np.inf, tol=0.0, keep_best=False):
     )
 
 
-def trainer(objective, optimizer, batch_size, seed=0, **monitor_kwargs):
+def trainer(objective, optimizer, batch_size, seed=0, even_batches=False,
+            **monitor_kwargs):
     return StochasticTrainer(
         objective, optimizer, monitor(**monitor_kwargs), batch_size,
         np.random.RandomState(seed), EpochProgress(1, verbose=0),
+        even_batches=even_batches,
     )
 
 
@@ -379,10 +381,7 @@ def test_batch_bounds_as_scikit_learn_or_even(n_rows, batch_size):
 def test_trainer_with_even_batches_takes_every_row_once_per_epoch():
     X, Y, _ = indexed_data(10)
     recorder = Recorder()
-    t = StochasticTrainer(
-        recorder, CountingOptimizer(), monitor(), 4, np.random.RandomState(0),
-        EpochProgress(1, verbose=0), even_batches=True,
-    )
+    t = trainer(recorder, CountingOptimizer(), batch_size=4, even_batches=True)
     t.run_epoch(np.zeros(1), X, Y, None, np.arange(10), None)
     assert recorder.rows() == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]
 
